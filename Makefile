@@ -1,0 +1,59 @@
+# The two commands: `make run` starts the dashboard on the bundled data, `make test` passes the tests.
+# Every target sets up what it needs and is quick the second time.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8501
+STORE  ?= $(or $(XZMAP_STORE),var/xiangzhou.gpkg)
+VENDOR := dashboard/static/vendor/.installed
+
+.PHONY: setup run test bench store assets system-test-deps clean
+
+setup: $(VENV)/.installed $(VENDOR) store
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Front-end assets (Leaflet and friends) come from npm by package name, pinned in package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(VENDOR): node_modules/.package-lock.json dashboard/assets.py $(VENV)/.installed
+	$(BIN)/python -m dashboard.assets install
+	touch $@
+
+assets: $(VENDOR)
+
+# Creates the store from the bundled data when it is absent; never overwrites.
+store: $(VENV)/.installed
+	XZMAP_STORE=$(STORE) $(BIN)/python -m loaders init
+
+run: setup
+	@XZMAP_STORE=$(STORE) $(BIN)/python -m loaders users hint 2>/dev/null || true
+	XZMAP_STORE=$(STORE) $(BIN)/python -m streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT)
+
+# Browser tests need Debian's Chromium and CJK fonts; installed here when missing and running as root.
+system-test-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "Browser tests need: apt-get install chromium fonts-noto-cjk (run as root, or ask an admin)"; exit 1; \
+	  fi; \
+	fi
+
+test: setup $(VENV)/.dev-installed system-test-deps
+	$(BIN)/python -m pytest
+
+bench: setup $(VENV)/.dev-installed system-test-deps
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) node_modules dashboard/static/vendor tests/artifacts

