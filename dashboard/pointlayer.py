@@ -1,0 +1,113 @@
+"""Points on the map as one compact layer: a few integer arrays instead of one folium object per point.
+
+The browser side is `static/points.js`. Python sends, per point, a delta-encoded position in 1e-5 degree steps
+(about 1 m) and one small integer for (kind, status); names travel only while they are few enough to keep the page
+light (`NAME_INLINE_LIMIT`), otherwise the tooltip shows kind and status and a click opens the detail panel.
+A click returns the row index and a token of the data it was drawn from, so a click on stale data is ignored.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import folium
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from jinja2 import Template
+
+from loaders import coords, model
+
+from .assets import STATIC_URL
+
+NAME_INLINE_LIMIT = 5_000
+SCALE = 100_000  # 1e-5 degree steps
+
+STAGE_COLORS = {"待办": "#e4572e", "进行中": "#f0a202", "已完成": "#2e9d5b", "已关闭": "#8a8f98"}
+KIND_SHAPES = {"demo_site": "star", "well": "triangle", "bridge": "square", "issue": "circle"}
+
+# Every (kind, status) pair gets one code; the browser looks up label, shape and colour from it.
+CODES: list[tuple[str, str]] = [(k.key, s.label) for k in model.KINDS.values() for s in k.statuses]
+CODE_OF = {pair: number for number, pair in enumerate(CODES)}
+
+
+def js_literal(value) -> str:
+    """JSON that is safe inside a <script> and inside any JS string context.
+
+    json.dumps already escapes quotes and backslashes; the characters below would still let text end a script
+    block, open a template substitution or break a line in older engines, so they become \\u escapes.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char in ("<", ">", "&", "`", "$", "\u2028", "\u2029"):
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
+def data_token(ids) -> str:
+    return hashlib.blake2b("\n".join(map(str, ids)).encode(), digest_size=6).hexdigest()
+
+
+def encode(points: pd.DataFrame, gcj02: bool = False, highlight: int | None = None) -> dict:
+    """The compact payload for points.js. Rows are sent sorted by longitude so the deltas stay short."""
+    lon = points["lon"].to_numpy(dtype=float)
+    lat = points["lat"].to_numpy(dtype=float)
+    if gcj02:  # Gaode tiles are in GCJ-02: move the points, not the tiles
+        lon, lat = coords.wgs84_to_gcj02(lon, lat)
+    order = np.argsort(lon, kind="stable")
+    x0 = float(np.floor(lon.min() * 100) / 100) if len(lon) else 0.0
+    y0 = float(np.floor(lat.min() * 100) / 100) if len(lat) else 0.0
+    x = np.round((lon[order] - x0) * SCALE).astype(np.int64)
+    y = np.round((lat[order] - y0) * SCALE).astype(np.int64)
+    codes = np.array([CODE_OF[(k, s)] for k, s in zip(points["kind"], points["status"])], dtype=np.int64)
+    payload = {
+        "x0": x0, "y0": y0, "scale": SCALE,
+        "x": np.diff(x, prepend=0).tolist(), "y": np.diff(y, prepend=0).tolist(),
+        "c": codes[order].tolist(), "order": order.tolist(),
+        "t": data_token(points["id"]), "highlight": highlight,
+        "kinds": [{"key": k.key, "label": k.label, "shape": KIND_SHAPES[k.key]} for k in model.KINDS.values()],
+        "code_kind": [list(model.KINDS).index(k) for k, _ in CODES],
+        "statuses": [s for _, s in CODES],
+        "colors": [STAGE_COLORS[model.stage_of(k, s)] for k, s in CODES],
+    }
+    if len(points) <= NAME_INLINE_LIMIT:
+        payload["n"] = points["name"].astype(str).to_numpy()[order].tolist()
+    return payload
+
+
+class CompactPoints(JSCSSMixin, MacroElement):
+    default_js = [("xz_points", f"{STATIC_URL}/points.js")]
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.xzPoints({{ this.payload }}, {{ this.options }})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, payload: dict, radius: int = 6):
+        super().__init__()
+        self._name = "CompactPoints"
+        self.payload = js_literal(payload)
+        self.options = js_literal({"radius": radius})
+
+
+def points_layer(points: pd.DataFrame, *, name: str = "点位", gcj02: bool = False,
+                 highlight_id: str | None = None, radius: int = 6) -> folium.FeatureGroup:
+    """A FeatureGroup for st_folium's `feature_group_to_add`: the base map stays mounted while points change."""
+    highlight = None
+    if highlight_id is not None:
+        matches = np.flatnonzero(points["id"].to_numpy() == highlight_id)
+        highlight = int(matches[0]) if len(matches) else None
+    group = folium.FeatureGroup(name=name)
+    if len(points):
+        CompactPoints(encode(points, gcj02=gcj02, highlight=highlight), radius=radius).add_to(group)
+    return group
+
+
+def clicked_row(points: pd.DataFrame, clicked: dict | None) -> int | None:
+    """Row index of the point a click came from, or None if the click was on something else or on stale data."""
+    properties = (clicked or {}).get("properties") or {}
+    if "i" not in properties or properties.get("t") != data_token(points["id"]):
+        return None
+    row = int(properties["i"])
+    return row if 0 <= row < len(points) else None

@@ -1,0 +1,95 @@
+/*
+ * Our own code: draws many points from compact arrays on one canvas (dashboard/pointlayer.py writes the data).
+ *
+ * One Python object per marker costs seconds per rerun at 10,000 points; here Python sends a few integer arrays and
+ * the browser builds the markers. Shapes tell kinds apart, colours tell stages apart. Tooltips are built on hover from
+ * the arrays, with textContent, so no user text is ever parsed as HTML. A clicked marker carries
+ * feature.properties = {i: row index, t: data token}; streamlit-folium returns it as last_active_drawing.
+ */
+(function () {
+  "use strict";
+  var L = window.L;
+  if (!L) { return; }
+
+  function star(ctx, x, y, r) {
+    for (var k = 0; k < 10; k++) {
+      var radius = k % 2 === 0 ? r * 1.45 : r * 0.62;
+      var angle = -Math.PI / 2 + k * Math.PI / 5;
+      ctx[k === 0 ? "moveTo" : "lineTo"](x + radius * Math.cos(angle), y + radius * Math.sin(angle));
+    }
+    ctx.closePath();
+  }
+  var SHAPES = {
+    circle: function (ctx, x, y, r) { ctx.arc(x, y, r, 0, Math.PI * 2, false); },
+    square: function (ctx, x, y, r) { ctx.rect(x - r * 0.9, y - r * 0.9, r * 1.8, r * 1.8); },
+    diamond: function (ctx, x, y, r) {
+      ctx.moveTo(x, y - r * 1.25); ctx.lineTo(x + r * 1.25, y); ctx.lineTo(x, y + r * 1.25); ctx.lineTo(x - r * 1.25, y);
+      ctx.closePath();
+    },
+    triangle: function (ctx, x, y, r) {
+      ctx.moveTo(x, y - r * 1.3); ctx.lineTo(x + r * 1.2, y + r * 0.8); ctx.lineTo(x - r * 1.2, y + r * 0.8); ctx.closePath();
+    },
+    star: star
+  };
+
+  L.Canvas.include({
+    _updateXzShape: function (layer) {
+      if (!this._drawing || layer._empty()) { return; }
+      var p = layer._point, ctx = this._ctx, r = Math.max(layer._radius, 1);
+      ctx.beginPath();
+      (SHAPES[layer.options.shape] || SHAPES.circle)(ctx, p.x, p.y, r);
+      this._fillStroke(ctx, layer);
+    }
+  });
+
+  L.XzMarker = L.CircleMarker.extend({
+    _updatePath: function () {
+      if (this._renderer._updateXzShape) { this._renderer._updateXzShape(this); } else { L.CircleMarker.prototype._updatePath.call(this); }
+    }
+  });
+
+  function tooltipFor(data, row) {
+    var kind = data.kinds[data.code_kind[data.c[row]]];
+    var box = document.createElement("div");
+    var title = document.createElement("b");
+    title.textContent = data.n ? data.n[row] : kind.label;
+    var line = document.createElement("div");
+    line.textContent = kind.label + " · " + data.statuses[data.c[row]] + (data.n ? "" : "（点击查看详情）");
+    box.appendChild(title);
+    box.appendChild(line);
+    return box;
+  }
+
+  // Coordinates arrive as integer steps of 1e-5 degree from an origin, delta-encoded in send order.
+  function decode(deltas, origin, scale) {
+    var out = new Array(deltas.length), value = 0;
+    for (var k = 0; k < deltas.length; k++) { value += deltas[k]; out[k] = origin + value / scale; }
+    return out;
+  }
+
+  L.xzPoints = function (data, options) {
+    var group = L.featureGroup();
+    var renderer = L.canvas({ padding: 0.5, tolerance: 4 });
+    var lons = decode(data.x, data.x0, data.scale), lats = decode(data.y, data.y0, data.scale);
+    var radius = options.radius || 6;
+    for (var row = 0; row < lons.length; row++) {
+      var code = data.c[row], kind = data.kinds[data.code_kind[code]];
+      var marker = new L.XzMarker([lats[row], lons[row]], {
+        renderer: renderer, shape: kind.shape, radius: kind.shape === "star" ? radius + 2 : radius,
+        color: "#ffffff", weight: 1.2, fillColor: data.colors[code], fillOpacity: 0.92
+      });
+      marker.feature = { type: "Feature", properties: { i: data.order[row], t: data.t } };
+      marker.bindTooltip((function (r) { return function () { return tooltipFor(data, r); }; })(row), { sticky: true });
+      group.addLayer(marker);
+    }
+    if (data.highlight !== null && data.highlight !== undefined) {
+      var at = data.order.indexOf(data.highlight);
+      if (at >= 0) {
+        L.circleMarker([lats[at], lons[at]], {
+          radius: radius + 9, color: options.highlightColor || "#1f6feb", weight: 3, fill: false, interactive: false
+        }).addTo(group);
+      }
+    }
+    return group;
+  };
+})();
