@@ -1,0 +1,105 @@
+"""An admin replaces the schematic unit areas with an official boundary file (polygons with a name or code field)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import shapely
+
+from ..auth import User
+from ..geography import area_km2
+from ..store.gpkg import gpkg_blob
+from . import headers
+from .core import ImportFileError, ImportRefused
+from .files import _load, detect_format
+from .plan import unit_lookup
+
+OVERLAP_TOLERANCE = 0.01  # overlaps up to 1 % of the smaller area are digitising slivers, not errors
+
+
+@dataclass
+class AreasResult:
+    replaced: list[str]  # unit codes whose area now comes from the file
+    kept: list[str]  # codes whose (schematic) area was kept
+    unmatched: list[str] = field(default_factory=list)  # feature values that matched no unit
+    basis: str = ""
+
+    def summary(self) -> str:
+        text = f"已用「{self.basis}」替换 {len(self.replaced)} 个乡镇（街道）的范围"
+        if self.kept:
+            text += f"，保留示意范围 {len(self.kept)} 个"
+        if self.unmatched:
+            text += f"；未匹配的要素：{'、'.join(self.unmatched)}"
+        return text
+
+
+def replace_areas(store, file, field_name: str, user: User, filename: str | None = None,
+                  source_crs: str | None = None, layer: str | None = None) -> AreasResult:
+    """Replace unit areas with the polygons of `file` (path, bytes + filename, or upload), matched to units by
+    `field_name` (a unit's name, short name or 12-digit code). Refused (ImportRefused, nothing written) for a
+    non-admin, when a unit of the consultation network would be left without an area, or when areas overlap by
+    more than 1 %. Areas of units not in the file (e.g. 东津) keep their schematic area. One transaction; the store's
+    cached geography refreshes because the unit_areas layer's last_change moves on.
+    """
+    if user is None or user.role != "admin":
+        raise ImportRefused("只有管理员可以替换乡镇（街道）范围")
+    data, name = _load(file, filename, None)
+    fmt = detect_format(data, name)
+    if fmt not in ("geojson", "gpkg", "shp"):
+        raise ImportFileError(f"文件「{name}」不是边界文件：请上传 GeoJSON、GeoPackage 或压缩成 zip 的 Shapefile")
+    from .vector import read_polygons
+
+    frame = read_polygons(data, name, fmt, layer=layer, source_crs=source_crs)
+    if field_name not in frame.columns:
+        fields = "、".join(c for c in frame.columns if c != frame.geometry.name)
+        raise ImportFileError(f"文件「{name}」中没有字段「{field_name}」（有：{fields}）")
+    units = store.units()
+    area_units = units[units["code"] == units["area_code"]]
+    lookup = unit_lookup(area_units)
+    geometries: dict[str, list] = {}
+    unmatched: list[str] = []
+    for value, geometry in zip(frame[field_name], frame.geometry):
+        text = "" if value is None else str(value).strip()
+        code = lookup.get(headers.normalize(text))
+        if code is None:
+            unmatched.append(text or "（空）")
+            continue
+        if geometry is None or geometry.is_empty or geometry.geom_type not in ("Polygon", "MultiPolygon",
+                                                                              "GeometryCollection"):
+            raise ImportFileError(f"文件「{name}」中「{text}」的几何不是面（{getattr(geometry, 'geom_type', '空')}）")
+        geometries.setdefault(code, []).append(geometry)
+    merged = {code: _polygonal(shapely.union_all(parts)) for code, parts in geometries.items()}
+    names = dict(zip(units["code"], units["name"]))
+    missing = [names[c] for c in area_units.loc[area_units["in_network"], "code"] if c not in merged]
+    if missing:
+        raise ImportRefused(f"文件「{name}」缺少这些乡镇（街道）的范围：{'、'.join(missing)}；未做任何修改"
+                            + (f"（未匹配的要素：{'、'.join(unmatched)}）" if unmatched else ""))
+    codes = list(merged)
+    tree = shapely.STRtree([merged[c] for c in codes])
+    left, right = tree.query([merged[c] for c in codes], predicate="intersects")
+    for a, b in zip(left, right):
+        if a >= b:
+            continue
+        overlap = shapely.intersection(merged[codes[a]], merged[codes[b]])
+        smaller = min(area_km2(merged[codes[a]]), area_km2(merged[codes[b]]))
+        if not overlap.is_empty and area_km2(overlap) > OVERLAP_TOLERANCE * smaller:
+            raise ImportRefused(f"文件「{name}」中「{names[codes[a]]}」与「{names[codes[b]]}」的范围重叠"
+                                f"约 {area_km2(overlap):.1f} 平方公里，未做任何修改")
+    info = area_units.set_index("code")
+    with store.transaction() as connection:
+        existing = {r[0] for r in connection.execute("SELECT code FROM unit_areas")}
+        for code, geometry in merged.items():
+            connection.execute("DELETE FROM unit_areas WHERE code = ?", (code,))
+            connection.execute(
+                "INSERT INTO unit_areas (geom, code, name, short_name, in_network, schematic, basis) "
+                "VALUES (?, ?, ?, ?, ?, 0, ?)",
+                (gpkg_blob(geometry), code, info.loc[code, "name"], info.loc[code, "short_name"],
+                 bool(info.loc[code, "in_network"]), name))
+        connection.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+                           "WHERE table_name = 'unit_areas'")
+    return AreasResult(replaced=codes, kept=sorted(existing - set(codes)), unmatched=unmatched, basis=name)
+
+
+def _polygonal(geometry):
+    if geometry.geom_type == "GeometryCollection":
+        geometry = shapely.union_all([g for g in geometry.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
+    return shapely.MultiPolygon([geometry]) if geometry.geom_type == "Polygon" else geometry

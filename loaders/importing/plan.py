@@ -1,0 +1,380 @@
+"""Rows → a plan: every bad row reported (row, column, value, reason), good rows in WGS-84 with their unit and
+whether each is new, an update of an existing point (same external id) or unchanged. Nothing is written here."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import coords, model
+from ..auth import User
+from ..store.base import PointFilter
+from . import headers
+from .core import ImportFileError, Table
+
+PROBLEM_COLUMNS = ("行号", "列", "值", "原因")
+ACTION_LABELS = {"new": "新增", "update": "更新", "unchanged": "无变化"}
+CRS_CHOICES = tuple(coords.CRS_LABELS)  # wgs84 | cgcs2000 | gcj02 | bd09
+GEOMETRY_COLUMN = "几何"
+WHOLE_FILE = "（整个文件）"
+_FIELD_OF_LABEL = {"类型": "kind", "状态": "status", "经度": "lon", "纬度": "lat", "乡镇代码": "unit",
+                   **{f.label: k for k, f in model.FIELDS.items()}}
+_LABEL_RE = re.compile(r"字段「(.+?)」")
+_OUTSIDE_DETAIL_LIMIT = 500  # rows outside the district whose distance to the border is computed
+
+
+@dataclass
+class PlannedRow:
+    index: int  # position in table.frame
+    row: int  # row number as the user sees it
+    record: dict  # validated record for the store (WGS-84)
+    action: str  # new | update | unchanged
+    point_id: str | None = None
+    changes: dict = field(default_factory=dict)  # for updates: field → new value
+
+
+@dataclass
+class ImportPlan:
+    table: Table
+    mapping: dict[str, str]
+    crs: str
+    kind: str | None
+    user: User
+    warnings: list[str]
+    file_errors: list[str]  # problems with the file as a whole (a required column not mapped …)
+    rows: list[PlannedRow]
+    problems: pd.DataFrame  # 行号 / 列 / 值 / 原因, one line per problem
+    good: pd.DataFrame  # one line per good row: row, action, point_id, kind, name, status, unit, lon/lat …
+
+    @property
+    def bad_rows(self) -> set[int]:
+        return set(self.problems["行号"]) if len(self.problems) else set()
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and self.problems.empty
+
+    def counts(self) -> dict[str, int]:
+        actions = [r.action for r in self.rows]
+        return {"total": len(self.table), "good": len(self.rows), "bad": len(self.bad_rows),
+                "new": actions.count("new"), "update": actions.count("update"),
+                "unchanged": actions.count("unchanged")}
+
+    def summary(self) -> str:
+        if self.file_errors:
+            return f"文件「{self.table.name}」无法导入：" + "；".join(self.file_errors)
+        c = self.counts()
+        text = (f"文件「{self.table.name}」共 {c['total']} {self.table.row_word}：可导入 {c['good']}"
+                f"（新增 {c['new']}，更新 {c['update']}，无变化 {c['unchanged']}）")
+        return text + (f"，有误 {c['bad']} {self.table.row_word}" if c["bad"] else "")
+
+    def report_lines(self) -> list[str]:
+        """One Chinese line per problem, for the CLI and logs."""
+        lines = list(self.file_errors)
+        word = self.table.row_word
+        for r in self.problems.itertuples(index=False):
+            value = "" if r[2] is None else f"，值「{r[2]}」"
+            lines.append(f"第 {r[0]} {word}，列「{r[1]}」{value}：{r[3]}")
+        return lines
+
+
+def _problems_frame(problems: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(problems, columns=list(PROBLEM_COLUMNS))
+    frame["值"] = frame["值"].astype(object)
+    return frame.sort_values("行号", kind="stable").reset_index(drop=True)
+
+
+def _display(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else str(value)
+    return str(value)
+
+
+def unit_lookup(units: pd.DataFrame) -> dict[str, str]:
+    """Every way staff write a unit (code, full name, short name, name without 镇/街道) → its code."""
+    lookup: dict[str, str] = {}
+    for row in units.itertuples(index=False):
+        for key in (row.code, row.name, row.short_name):
+            if isinstance(key, str) and key:
+                lookup.setdefault(headers.normalize(key), row.code)
+    return lookup
+
+
+def _coordinate(value, axis: str):
+    """(degrees or None, error message or None) from a cell: a number, decimal text or DMS text."""
+    if value is None:
+        return None, f"{'经度' if axis == 'lon' else '纬度'}为空"
+    if isinstance(value, bool):
+        return None, "不是坐标"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        return (number, None) if math.isfinite(number) else (None, "不是有效数字")
+    try:
+        number = float(str(value).strip().replace("，", "."))
+        if math.isfinite(number):
+            return number, None  # range is checked by the model, after any datum shift
+    except ValueError:
+        pass
+    try:
+        return coords.parse_coordinate(str(value), axis), None
+    except coords.CoordinateError as error:
+        return None, str(error)
+
+
+def _check_mapping(table: Table, mapping: dict, kind: str | None) -> list[str]:
+    errors = []
+    for key, column in mapping.items():
+        if key not in headers.TARGETS:
+            errors.append(f"未知的字段「{key}」")
+        elif column not in table.frame.columns:
+            errors.append(f"「{headers.TARGETS[key]}」对应的列「{column}」在文件中不存在")
+    if "name" not in mapping:
+        errors.append("没有找到「名称」列，请在列对应中指定")
+    if "status" not in mapping:
+        errors.append("没有找到「状态」列，请在列对应中指定")
+    if "kind" not in mapping and not kind:
+        errors.append("没有找到「类型」列，请在列对应中指定，或为整个文件选择一个类型")
+    if not table.has_geometry and not ({"lon", "lat"} <= set(mapping) or "lonlat" in mapping):
+        errors.append("没有找到「经度」「纬度」列（或经纬度同在一列），请在列对应中指定")
+    return errors
+
+
+def _existing(store) -> tuple[dict[str, dict], dict[tuple, str]]:
+    points = store.points(PointFilter(include_deleted=True))
+    by_external = {str(r["external_id"]): r for r in points.to_dict("records") if r.get("external_id")}
+    by_identity = {(r["kind"], r["name"], round(r["lon"], 7), round(r["lat"], 7)): r["id"]
+                   for r in points.to_dict("records")}
+    return by_external, by_identity
+
+
+def changes_against(record: dict, current: dict, explicit: set[str]) -> dict:
+    """Fields of `record` that differ from the stored point. Fields the file leaves empty or does not map keep
+    their stored value (an import adds and corrects; it does not blank out)."""
+    changes = {}
+    for key in ("kind", "status", "lon", "lat", "unit_code", *model.FIELDS):
+        if key not in record or record[key] is None:
+            continue
+        if key in model.FIELDS and key not in explicit:
+            continue
+        if key == "unit_code" and "unit" not in explicit:
+            continue
+        new, old = record[key], current.get(key)
+        if isinstance(new, float) and old is not None and not isinstance(old, str):
+            if abs(new - float(old)) <= 1e-9:
+                continue
+        elif new == old:
+            continue
+        changes[key] = new
+    return changes
+
+
+def build_plan(table: Table, store, user: User | None = None, mapping: dict[str, str] | None = None,
+               crs: str = "wgs84", kind: str | None = None) -> ImportPlan:
+    """Validate every row of `table` against the model, the district, the units and the user's rights.
+
+    `mapping` is {field key: column header} (default: `detect_mapping`); `crs` is what the coordinates are in
+    (wgs84 | cgcs2000 | gcj02 | bd09; for vector files their own CRS is applied first and a gcj02/bd09 choice
+    then removes that shift); `kind` (key or Chinese label) applies to rows whose kind column is empty or absent.
+    `user` defaults to an admin named "import" (the CLI); pass the signed-in user from the page.
+    """
+    user = user or User("import", "admin")
+    crs_key = coords.crs_key(crs)
+    mapping = dict(headers.detect_mapping(table.columns) if mapping is None else mapping)
+    mapping = {k: v for k, v in mapping.items() if v not in (None, "")}
+    warnings = list(table.warnings)
+    if kind is not None:
+        kind_key = model.kind_by_label(str(kind))
+        if kind_key is None:
+            raise ImportFileError(f"类型「{kind}」无效，应为：{'、'.join(k.label for k in model.KINDS.values())}")
+        kind = kind_key
+    file_errors = _check_mapping(table, mapping, kind)
+    empty = pd.DataFrame(columns=list(PROBLEM_COLUMNS))
+    if file_errors:
+        return ImportPlan(table, mapping, crs_key, kind, user, warnings, file_errors, [], empty, _good_frame([], None))
+
+    frame = table.frame
+    n = len(frame)
+    col = mapping.get
+    problems: list[tuple] = []
+    bad = np.zeros(n, dtype=bool)
+
+    def problem(i: int, column: str, value, reason: str):
+        problems.append((table.rows[i], column, _display(value), reason))
+        bad[i] = True
+
+    # Positions ---------------------------------------------------------------------------------------
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    if table.has_geometry and not ({"lon", "lat"} <= set(mapping) or "lonlat" in mapping):
+        lon, lat = table.lon.copy(), table.lat.copy()
+        for i, reason in table.geometry_problems.items():
+            problem(i, GEOMETRY_COLUMN, None, reason)
+        position_column = (GEOMETRY_COLUMN, GEOMETRY_COLUMN)
+    elif "lonlat" in mapping and not {"lon", "lat"} <= set(mapping):
+        column = mapping["lonlat"]
+        for i, value in enumerate(frame[column]):
+            if value is None:
+                problem(i, column, None, "经纬度为空")
+                continue
+            try:
+                parsed = coords.parse_lonlat(str(value))
+            except coords.CoordinateError as error:
+                problem(i, column, value, str(error))
+                continue
+            lon[i], lat[i] = parsed.lon, parsed.lat
+        position_column = (column, column)
+    else:
+        for axis, target in (("lon", lon), ("lat", lat)):
+            column = mapping[axis]
+            for i, value in enumerate(frame[column]):
+                number, error = _coordinate(value, axis)
+                if error:
+                    problem(i, column, value, error)
+                else:
+                    target[i] = number
+        position_column = (mapping["lon"], mapping["lat"])
+    raw = np.isfinite(lon) & np.isfinite(lat)
+    warnings += [w for w in coords.looks_like(lon[raw], lat[raw])]
+    hint = headers.shift_hint([table.name, *table.columns])
+    if hint and crs_key in ("wgs84", "cgcs2000") and hint[0] != crs_key:
+        warnings.append(f"文件名或列名中有「{hint[1]}」，坐标可能是 {coords.CRS_LABELS[hint[0]]}，"
+                        f"但选择的是 {coords.CRS_LABELS[crs_key]}；如果坐标取自高德/百度地图，请改选对应坐标系，"
+                        f"否则点位会偏移约 500 米")
+    if crs_key in ("gcj02", "bd09") and raw.any():
+        lon[raw], lat[raw] = coords.to_wgs84(lon[raw], lat[raw], crs_key)
+
+    # Units and the district ----------------------------------------------------------------------------
+    units = store.units()
+    unit_codes = set(units["code"])
+    unit_names = dict(zip(units["code"], units["name"]))
+    lookup = unit_lookup(units)
+    geography = store.geography()
+    in_china = raw & (lon >= model.LON_RANGE[0]) & (lon <= model.LON_RANGE[1]) \
+        & (lat >= model.LAT_RANGE[0]) & (lat <= model.LAT_RANGE[1])
+    inside = np.zeros(n, dtype=bool)
+    located = np.full(n, None, dtype=object)
+    if in_china.any():
+        inside[in_china] = geography.inside(lon[in_china], lat[in_china])
+        located[inside] = geography.unit_at(lon[inside], lat[inside])
+
+    by_external, by_identity = _existing(store)
+    external_column = col("external_id")
+    seen_external: dict[str, list[int]] = {}
+    if external_column:
+        for i, value in enumerate(frame[external_column]):
+            if value is not None:
+                seen_external.setdefault(_display(value), []).append(i)
+    outside_reported = 0
+    planned: list[PlannedRow] = []
+    explicit = {k for k in mapping if k in model.FIELDS} | ({"unit"} if "unit" in mapping else set())
+
+    for i in range(n):
+        get = (lambda key, _i=i: frame.iat[_i, frame.columns.get_loc(mapping[key])] if key in mapping else None)
+        record: dict = {}
+        row_kind = get("kind")
+        record["kind"] = row_kind if row_kind is not None else kind
+        record["status"] = get("status")
+        for key in model.FIELDS:
+            record[key] = get(key)
+        external = _display(get("external_id"))
+        if external is not None:
+            record["external_id"] = external
+            if len(seen_external.get(external, [])) > 1:
+                others = "、".join(str(table.rows[j]) for j in seen_external[external] if j != i)
+                problem(i, external_column, external, f"外部编号重复：与第 {others} {table.row_word}相同")
+
+        # unit from its column (name, short name or 12-digit code), else from the position
+        unit_value = get("unit")
+        unit_code = None
+        if unit_value is not None:
+            unit_code = lookup.get(headers.normalize(_display(unit_value)))
+            if unit_code is None:
+                problem(i, mapping["unit"], unit_value, "不是本区的乡镇（街道）名称或代码")
+        if np.isfinite(lon[i]) and np.isfinite(lat[i]):
+            record["lon"], record["lat"] = float(lon[i]), float(lat[i])
+            if in_china[i] and not inside[i]:
+                if outside_reported < _OUTSIDE_DETAIL_LIMIT:
+                    reason = geography.outside_message(float(lon[i]), float(lat[i]))
+                else:
+                    reason = f"坐标（{lon[i]:.6f}, {lat[i]:.6f}）不在襄州区范围内"
+                outside_reported += 1
+                problem(i, position_column[0], _display(get("lon") if "lon" in mapping else None), reason)
+        elif not bad[i]:
+            problem(i, position_column[0], None, "没有坐标")
+        if unit_code is None and inside[i]:
+            unit_code = located[i]
+        record["unit_code"] = unit_code
+        position_reported = bool(bad[i])
+        try:
+            clean = model.validate_point(record, unit_codes=unit_codes)
+        except model.ValidationError as error:
+            for message in error.messages:
+                label = _LABEL_RE.search(message)
+                key = _FIELD_OF_LABEL.get(label.group(1)) if label else None
+                if key == "kind" and "kind" not in mapping:
+                    column, value = WHOLE_FILE, kind
+                elif key in ("lon", "lat"):
+                    if position_reported:
+                        continue  # reported above with the file's own value
+                    column = mapping.get(key) or position_column[0]
+                    value = get(key) if key in mapping else None
+                elif key and key in mapping:
+                    column, value = mapping[key], get(key)
+                else:
+                    column, value = (label.group(1) if label else WHOLE_FILE), None
+                problem(i, column, value, message)
+            continue
+        if bad[i]:
+            continue
+        # rights: the unit the point lands in, and for an update the unit it is in now
+        current = by_external.get(external) if external is not None else None
+        for code in {clean.get("unit_code"), current.get("unit_code") if current else clean.get("unit_code")}:
+            if not user.may_edit(code):
+                where = unit_names.get(code, code or "未知乡镇")
+                column = mapping.get("unit") or position_column[0]
+                problem(i, column, get("unit") if "unit" in mapping else where,
+                        f"无权导入或修改「{where}」的点位" + (f"（{user.name} 只能修改："
+                        f"{'、'.join(unit_names.get(u, u) for u in user.units)}）" if user.units else ""))
+                break
+        if bad[i]:
+            continue
+        if current is not None:
+            changes = changes_against(clean, current, explicit)
+            planned.append(PlannedRow(i, table.rows[i], clean, "update" if changes else "unchanged",
+                                      current["id"], changes))
+        else:
+            same = by_identity.get((clean["kind"], clean.get("name"), round(clean["lon"], 7), round(clean["lat"], 7)))
+            if same and external is None:
+                planned.append(PlannedRow(i, table.rows[i], clean, "unchanged", same))
+            else:
+                planned.append(PlannedRow(i, table.rows[i], clean, "new"))
+
+    if len(planned) + int(bad.sum()) != n:
+        raise AssertionError("every row is either planned or reported")
+    unchanged_by_identity = sum(1 for p in planned if p.action == "unchanged" and "external_id" not in p.record)
+    if unchanged_by_identity:
+        warnings.append(f"{unchanged_by_identity} {table.row_word}没有外部编号，但与已有点位的类型、名称、坐标完全相同，"
+                        f"视为无变化、不再重复添加")
+    return ImportPlan(table, mapping, crs_key, kind, user, warnings, [], planned,
+                      _problems_frame(problems) if problems else empty, _good_frame(planned, unit_names))
+
+
+def _good_frame(planned: list[PlannedRow], unit_names: dict | None) -> pd.DataFrame:
+    columns = ["row", "action", "point_id", "external_id", "kind", "name", "status", "unit_code", "unit_name",
+               "lon", "lat", "changed", *[k for k in model.FIELDS if k != "name"]]
+    records = []
+    for p in planned:
+        r = p.record
+        records.append({
+            "row": p.row, "action": p.action, "point_id": p.point_id, "external_id": r.get("external_id"),
+            "kind": r["kind"], "name": r.get("name"), "status": r["status"], "unit_code": r.get("unit_code"),
+            "unit_name": (unit_names or {}).get(r.get("unit_code")), "lon": r["lon"], "lat": r["lat"],
+            "changed": "、".join(model.COLUMN_LABELS.get(k, k) for k in p.changes),
+            **{k: r.get(k) for k in model.FIELDS if k != "name"},
+        })
+    return pd.DataFrame.from_records(records, columns=columns)
