@@ -1,0 +1,211 @@
+"""`python -m benchmarks` (make bench): the full run; prints a table and writes benchmarks/results.json.
+
+Options: --sizes 1000,10000,100000  --repeats 5  --naive-max 10000  --no-browser  --load (also the many-viewers
+run, see benchmarks/load.py)  --out PATH. `--quick` is the tiny configuration the smoke test uses.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from loaders.store import PointFilter
+
+from . import browser, mapbuild, pagerun, storeq, synthetic
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+TARGETS = {
+    "rerun_s_at_10000": 0.3, "speedup_at_10000": 50, "bytes_per_point_at_10000": 60, "rerun_s_at_100000": 2.0,
+    "store_filtered_ms_at_100000": 100, "first_load_s": 3.0,
+}
+
+
+def machine() -> dict:
+    return {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine()}
+
+
+def one_size(n: int, repeats: int, naive_max: int, reruns: int, folder: Path, log) -> dict:
+    started = time.perf_counter()
+    store, frame = synthetic.build_store(folder / f"bench-{n}.gpkg", n)
+    log(f"[{n}] store with {n} synthetic points written in {time.perf_counter() - started:.1f} s")
+    points = store.points(PointFilter(), columns=storeq.MAP_COLUMNS)
+    row: dict = {"points": n, "store_build_s": round(time.perf_counter() - started, 2)}
+    row["ours"] = mapbuild.timed(mapbuild.ours, points, repeats)
+    log(f"[{n}] ours: {row['ours']}")
+    if n <= naive_max:
+        naive_repeats = 1 if n >= 10_000 else min(repeats, 3)
+        row["naive"] = mapbuild.timed(mapbuild.naive, points, naive_repeats)
+        row["speedup_build"] = round(row["naive"]["seconds"] / row["ours"]["seconds"], 1)
+        row["bytes_ratio"] = round(row["naive"]["bytes"] / row["ours"]["bytes"], 1)
+        log(f"[{n}] naive: {row['naive']}")
+    row["store_query"] = storeq.time_queries(store, repeats)
+    log(f"[{n}] store: {row['store_query']}")
+    row["page"] = pagerun.time_reruns(store.path, reruns)
+    if "naive" in row and row["page"]["rerun_s"]:
+        # The naive page's rerun is at least its map build; ours is the whole measured rerun.
+        row["speedup_rerun"] = round(row["naive"]["seconds"] / row["page"]["rerun_s"], 1)
+    log(f"[{n}] page: {row['page']}")
+    row["_store_path"] = str(store.path)
+    row["_frame_counts"] = frame["unit_code"].value_counts().to_dict()
+    return row
+
+
+def browser_part(row: dict, changes: int, log) -> dict:
+    reason = browser.available()
+    if reason:
+        return {"skipped": reason}
+    from loaders.store import GeoPackageStore
+
+    store = GeoPackageStore(row["_store_path"])
+    units = store.units()
+    first = units[units["in_network"]].iloc[0]
+    app, label = pagerun.page_under_test()
+    result = browser.measure(app, store.path, row["points"], first["name"],
+                             int(row["_frame_counts"].get(first["code"], 0)), changes=changes)
+    result["page"] = label
+    log(f"[{row['points']}] browser: {result}")
+    return result
+
+
+def bundled_first_load(log) -> dict:
+    """First load of the bundled data (the store `make run` creates) to a drawn map."""
+    reason = browser.available()
+    if reason:
+        return {"skipped": reason}
+    app, label = pagerun.page_under_test()
+    from loaders import config
+    from loaders.store import initialise, open_store
+
+    path = Path(tempfile.mkdtemp(prefix="xz-bench-bundled-")) / "xiangzhou.gpkg"
+    initialise(path, config.geodata_dir())
+    total = len(open_store(path).points(PointFilter(), columns=("id",)))
+    blocked: list[str] = []
+    with browser.serve(app, env={"XZMAP_STORE": str(path)}) as (url, _), browser.chromium() as b:
+        context, page = browser.offline_page(b, blocked)  # warm-up visit
+        page.goto(url)
+        browser.wait_drawn(page, total)
+        context.close()
+        context, page = browser.offline_page(b, blocked)
+        start = time.perf_counter()
+        page.goto(url)
+        browser.wait_drawn(page, total)
+        seconds = time.perf_counter() - start
+        context.close()
+    result = {"first_load_s": round(seconds, 3), "points": total, "blocked_requests": len(blocked), "page": label}
+    log(f"bundled dashboard first load: {result}")
+    return result
+
+
+def fmt(value, unit="", digits=3) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}{unit}"
+    return f"{value}{unit}"
+
+
+def table(results: dict) -> str:
+    rows = results["sizes"]
+    head = ["", *[f"{r['points']:,} pts" for r in rows]]
+    lines = []
+
+    def line(label, values):
+        lines.append([label, *values])
+
+    line("map build, ours (s)", [fmt(r["ours"]["seconds"], digits=4) for r in rows])
+    line("map build, naive (s)", [fmt(r.get("naive", {}).get("seconds"), digits=2) for r in rows])
+    line("  naive / ours (build)", [fmt(r.get("speedup_build"), "×", 0) for r in rows])
+    line("bytes per point, ours", [fmt(r["ours"]["bytes_per_point"], digits=1) for r in rows])
+    line("bytes per point, naive", [fmt(r.get("naive", {}).get("bytes_per_point"), digits=0) for r in rows])
+    for key, label in (("map_columns_typical_filter", "store: 1 town, open (ms)"),
+                       ("page_columns_typical_filter", "store: 1 town, page cols (ms)"),
+                       ("map_columns_no_filter", "store: all rows, map cols (ms)"),
+                       ("page_columns_no_filter", "store: all rows, page cols (ms)"),
+                       ("all_columns_no_filter", "store: all rows, all cols (ms)"),
+                       ("keyword_search", "store: keyword 抗旱井 (ms)")):
+        line(label, [fmt(r["store_query"][key]["ms"], digits=1) for r in rows])
+    line("page rerun, filter change (s)", [fmt(r["page"]["rerun_s"], digits=3) for r in rows])
+    line("  to one town / to 全部 (s)",
+         [f"{fmt(r['page']['rerun_to_town_s'])} / {fmt(r['page']['rerun_to_all_s'])}" for r in rows])
+    line("  naive build / our rerun", [fmt(r.get("speedup_rerun"), "×", 0) for r in rows])
+    line("browser: filter→drawn, town (s)", [fmt(r.get("browser", {}).get("filter_to_town_s")) for r in rows])
+    line("browser: filter→drawn, 全部 (s)", [fmt(r.get("browser", {}).get("filter_to_all_s")) for r in rows])
+    line("browser: first load→drawn (s)", [fmt(r.get("browser", {}).get("first_load_s")) for r in rows])
+    widths = [max(_width(str(c)) for c in col) for col in zip(head, *lines)]
+    out = [" | ".join(_pad(str(c), w) for c, w in zip(head, widths))]
+    out.append("-+-".join("-" * w for w in widths))
+    out += [" | ".join(_pad(str(c), w) for c, w in zip(row, widths)) for row in lines]
+    page = rows[0]["page"]["page"] if rows else ""
+    out.append(f"page timed: {page}; machine: {results['machine']['cores']} cores, Python {results['machine']['python']}")
+    bundled = results.get("bundled_first_load", {})
+    out.append(f"bundled data, first load to a drawn map: "
+               f"{fmt(bundled.get('first_load_s'), ' s') if 'first_load_s' in bundled else bundled.get('skipped')}"
+               f" ({bundled.get('points', '?')} points, {bundled.get('page', '')})")
+    return "\n".join(out)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description="speed and scale benchmarks")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--reruns", type=int, default=8)
+    parser.add_argument("--naive-max", type=int, default=10_000)
+    parser.add_argument("--browser-size", type=int, default=10_000, help="size timed in Chromium (0: none)")
+    parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--load", action="store_true", help="also run the many-viewers load run")
+    parser.add_argument("--minutes", type=float, default=5)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--quick", action="store_true", help="200 points, 1 repeat, no browser (smoke test)")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.repeats, args.reruns, args.naive_max, args.no_browser = "200", 1, 2, 200, True
+    log = (lambda *a: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+
+    folder = Path(tempfile.mkdtemp(prefix="xz-bench-"))
+    results: dict = {"when": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
+                     "command": "make bench  (python -m benchmarks " + " ".join(argv or sys.argv[1:]) + ")",
+                     "targets": TARGETS, "sizes": []}
+    for n in sizes:
+        row = one_size(n, args.repeats, args.naive_max, args.reruns, folder, log)
+        if not args.no_browser and n == args.browser_size:
+            row["browser"] = browser_part(row, 6, log)
+        results["sizes"].append(row)
+    if not args.no_browser:
+        results["bundled_first_load"] = bundled_first_load(log)
+    else:
+        results["bundled_first_load"] = {"skipped": "--no-browser"}
+    if args.load:
+        from . import load
+
+        results["load"] = load.run(args.sessions, args.minutes)
+        load.report(results["load"])
+    for row in results["sizes"]:
+        row.pop("_store_path", None)
+        row.pop("_frame_counts", None)
+    print(table(results))
+    if args.out:
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        log(f"written {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
