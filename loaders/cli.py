@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import config, export, model
+from . import cli_import, cli_users, config, export, model
 from .store import PointFilter, StoreError, initialise, open_store
 
 
@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("--out", required=True)
     _add_filter_options(exporter)
     exporter.set_defaults(run=cmd_export)
+
+    cli_import.register(commands)
+    cli_users.register(commands)
     return parser
 
 

@@ -75,16 +75,3 @@ def register(commands) -> argparse.ArgumentParser:
     parser.add_argument("--areas", metavar="字段", help="改为用官方边界文件替换乡镇范围；字段为名称或代码字段")
     parser.set_defaults(run=cmd_import)
     return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """A stand-alone entry for tests until loaders/cli.py registers the subcommand."""
-    parser = argparse.ArgumentParser(prog="python -m loaders")
-    parser.add_argument("--store")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.run(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # The four stages every status belongs to, in the order a problem moves through them.
 STAGES: tuple[str, ...] = ("待办", "进行中", "已完成", "已关闭")

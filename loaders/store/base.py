@@ -107,3 +107,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def add_follow_up(self, point_id: str, entry: dict, expected_version: int, user: str) -> dict: ...
+
+    @abc.abstractmethod
+    def revert(self, change_fid: int, user: str) -> dict:
+        """Undo one audited update (restore its 'before' values) as a new audited change with action 'revert'."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import shutil
 import sqlite3
 import struct
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ import shapely
 
 from .. import geography as geo
 from .. import model
+from . import users
 from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -165,7 +165,7 @@ class GeoPackageStore(Store):
         self.path = Path(path)
         if not self.path.exists():
             raise StoreError(f"数据文件不存在：{self.path}（请先运行 python -m loaders init）")
-        self._geography: tuple[str, geo.Geography] | None = None
+        self._cached: tuple[str, geo.Geography, frozenset[str]] | None = None
 
     # Connection ---------------------------------------------------------------------------------------
     @contextmanager
@@ -284,19 +284,25 @@ class GeoPackageStore(Store):
         with self._read() as c:
             return read_blob(c.execute("SELECT geom FROM district_outline ORDER BY fid LIMIT 1").fetchone()[0])
 
-    def geography(self) -> geo.Geography:
-        # Areas change rarely (an admin replacing them), so the lookup index is kept until they do.
-        with self._read() as c:
-            stamp = c.execute("SELECT last_change FROM gpkg_contents WHERE table_name = 'unit_areas'").fetchone()[0]
-        if self._geography is None or self._geography[0] != stamp:
-            self._geography = (stamp, geo.Geography(self.outline(), self.areas()))
-        return self._geography[1]
+    def geography(self, connection=None) -> geo.Geography:
+        return self._reference(connection)[0]
+
+    def _reference(self, connection=None) -> tuple[geo.Geography, frozenset[str]]:
+        """The lookup index and the unit codes, kept until an admin changes the areas (checked on every call)."""
+        if connection is None:
+            with self._read() as c:
+                return self._reference(c)
+        stamp = connection.execute("SELECT last_change FROM gpkg_contents WHERE table_name = 'unit_areas'").fetchone()[0]
+        if self._cached is None or self._cached[0] != stamp:
+            codes = frozenset(code for (code,) in connection.execute("SELECT code FROM units"))
+            self._cached = (stamp, geo.Geography(self.outline(), self.areas()), codes)
+        return self._cached[1], self._cached[2]
 
     # Writes -------------------------------------------------------------------------------------------
-    def _validated(self, record: dict) -> dict:
+    def _validated(self, record: dict, connection=None) -> dict:
         """Model validation plus the position checks that need the district outline."""
-        clean = model.validate_point(record, unit_codes=set(self.units()["code"]))
-        geography = self.geography()
+        geography, unit_codes = self._reference(connection)
+        clean = model.validate_point(record, unit_codes=unit_codes)
         if not geography.inside(clean["lon"], clean["lat"]):
             raise model.ValidationError([geography.outside_message(clean["lon"], clean["lat"])])
         if not clean.get("unit_code"):
@@ -305,7 +311,7 @@ class GeoPackageStore(Store):
         return clean
 
     def add_point(self, record: dict, user: str, connection=None) -> str:
-        clean = self._validated(record)
+        clean = self._validated(record, connection)
         clean["id"] = str(record.get("id") or new_point_id())
         if connection is not None:
             return self._insert(connection, clean, user)
@@ -349,7 +355,7 @@ class GeoPackageStore(Store):
         current = self._current(connection, point_id, expected_version)
         moved = ("lon" in changes or "lat" in changes) and "unit_code" not in changes
         merged = {**current, **changes, **({"unit_code": None} if moved else {})}
-        clean = self._validated(merged)
+        clean = self._validated(merged, connection)
         changed = {k: clean.get(k) for k in (*EDITABLE, "stage") if k in clean and clean.get(k) != current.get(k)}
         if not changed:
             return current
@@ -404,6 +410,34 @@ class GeoPackageStore(Store):
                       (now(), user, point_id))
             return self._point(c, point_id)
 
+    def revert(self, change_fid: int, user: str) -> dict:
+        """Put back the 'before' values of one audited update, as a new audited change with action 'revert'.
+
+        Refused when the change is not an update, or when any of its fields was changed again since (the current
+        value differs from that change's 'after'): reverting then would silently throw away the later work.
+        """
+        with self._write() as c:
+            row = c.execute("SELECT action, point_id, before, after, user, at FROM audit WHERE fid = ?",
+                            (int(change_fid),)).fetchone()
+            if row is None:
+                raise NotFoundError(f"找不到编号为「{change_fid}」的修改记录")
+            action, point_id, before, after, by, at = row
+            if action != "update":
+                raise StoreError(f"修改记录 {change_fid}（{action}）不是字段修改，只能撤销字段修改（update）")
+            before, after = json.loads(before or "{}"), json.loads(after or "{}")
+            current = self._point(c, point_id)
+            if current is None:
+                raise NotFoundError(f"找不到编号为「{point_id}」的点位")
+            since = [k for k, v in after.items() if current.get(k) != v]
+            if since:
+                detail = "、".join(f"{model.COLUMN_LABELS.get(k, k)}（现为「{current.get(k)}」）" for k in since)
+                raise StoreError(
+                    f"不能撤销修改记录 {change_fid}（{by} 于 {at}）：「{current['name']}」的{detail}此后又被修改过"
+                    f"（最近由 {current['updated_by']} 于 {current['updated_at']}），请在表单中手动改回"
+                )
+            changes = {k: v for k, v in before.items() if k in EDITABLE}
+            return self._update(c, point_id, changes, current["version"], user, action="revert")
+
     @staticmethod
     def _audit(connection, change: Change) -> None:
         fields = sorted(set(change.before) | set(change.after))
@@ -441,6 +475,7 @@ def create(path: Path, geodata: Path, user: str = "init") -> GeoPackageStore:
     with store._write() as c:
         _load_samples(store, c, geodata, user)
         _update_extent(c)
+    users.ensure_schema(partial)
     sqlite3.connect(partial).execute("PRAGMA journal_mode = WAL").connection.close()
     partial.replace(path)
     return GeoPackageStore(path)

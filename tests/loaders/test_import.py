@@ -1,7 +1,6 @@
 """File import: reading what staff have, mapping columns, checking rows, committing in one transaction."""
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import subprocess
@@ -17,7 +16,6 @@ from loaders.auth import User
 from loaders.importing import (ImportFileError, ImportRefused, build_plan, commit, detect_mapping, read,
                                replace_areas)
 from loaders.importing import archive
-from loaders.store import PointFilter
 
 sys.path.insert(0, str(Path(__file__).parent))
 import import_files as files  # noqa: E402  (fixture builders beside this file; tests/ is not a package)
@@ -432,7 +430,7 @@ def test_replacing_areas_is_refused_when_a_unit_is_missing_or_areas_overlap(stor
 
 def run_cli(*args, store):
     env = {**os.environ, "XZMAP_STORE": str(store)}
-    return subprocess.run([sys.executable, "-m", "loaders.cli_import", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "loaders", *args], capture_output=True, text=True,
                           env=env, timeout=60, cwd=REPO)
 
 
