@@ -60,7 +60,7 @@ class Store(abc.ABC):
     # Reads -------------------------------------------------------------------------------------------
     @abc.abstractmethod
     def points(self, where: PointFilter = PointFilter(), columns: tuple[str, ...] | None = None) -> pd.DataFrame:
-        """Matching points as a DataFrame with lon/lat columns, newest first."""
+        """Matching points as a DataFrame with lon/lat columns, most recently created first."""
 
     @abc.abstractmethod
     def point(self, point_id: str) -> dict | None: ...
