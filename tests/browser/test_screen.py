@@ -1,0 +1,124 @@
+"""The 大屏 in real Chromium at 1920x1080: looks right, no scrollbars, refreshes in place, tours, stays offline."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from loaders import config
+from loaders.store import GeoPackageStore, PointFilter, initialise
+
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+@pytest.fixture(scope="module")
+def screen_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("screen") / "xiangzhou.gpkg"
+    initialise(path, config.geodata_dir())
+    return path
+
+
+@pytest.fixture(scope="module")
+def base_url(streamlit_server, screen_store):
+    return streamlit_server("dashboard/app.py", env={"XZMAP_STORE": str(screen_store)})
+
+
+@pytest.fixture
+def big(page):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    return page
+
+
+def _kpi(page, key: str) -> int:
+    return int(page.locator(f'[data-kpi="{key}"] .xz-num').inner_text())
+
+
+def _open(page, url, map_frame):
+    page.goto(url)
+    frame = map_frame(page)
+    frame.wait_for_function("() => window.map && window.map._loaded", timeout=30_000)
+    page.wait_for_selector(".xz-footer")
+    return frame
+
+
+def test_screen_fills_1920x1080_without_scrolling(big, base_url, map_frame, screenshot):
+    page = big
+    frame = _open(page, f"{base_url}/screen?refresh=30&tour=off", map_frame)
+    assert frame.locator("path, canvas").count() > 0
+    page.wait_for_timeout(1500)  # chart and clock drawn
+    path = screenshot(page, "screen.png", full_page=False)
+    assert path.stat().st_size > 50_000
+    sizes = page.evaluate("""() => { const d = document.documentElement, m = document.querySelector('[data-testid=stMain]');
+        return {sh: d.scrollHeight, sw: d.scrollWidth, ih: innerHeight, iw: innerWidth,
+                mh: m.scrollHeight, mch: m.clientHeight, mw: m.scrollWidth, mcw: m.clientWidth}; }""")
+    assert sizes["sh"] <= sizes["ih"] and sizes["sw"] <= sizes["iw"], sizes
+    assert sizes["mh"] <= sizes["mch"] and sizes["mw"] <= sizes["mcw"], sizes
+    # no chrome, big legible figures, the title and a ticking clock
+    assert page.locator('header[data-testid="stHeader"]').is_hidden()
+    assert page.locator('[data-testid="stSidebar"]').count() == 0 or page.locator('[data-testid="stSidebar"]').is_hidden()
+    assert "襄州区政协“一线协商·共同缔造”工作大屏" in page.locator(".xz-title-main").inner_text()
+    number = page.locator(".xz-num").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    label = page.locator(".xz-kpi-label").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert number >= 48 and label >= 20
+    assert _kpi(page, "demo_site") == 17 and _kpi(page, "forwarded") == 25
+    for selector in (".xz-kpis", ".xz-footer", MAP_IFRAME):  # nothing clipped at the edges
+        box = page.locator(selector).first.bounding_box()
+        assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 1920 and box["y"] + box["height"] <= 1080
+    clock = page.frame_locator('iframe[title="st.iframe"]').locator("#t")
+    first = clock.inner_text()
+    page.wait_for_timeout(1200)
+    assert clock.inner_text() != first and ":" in first
+    assert page.blocked_requests == []
+    assert not page.locator('[data-testid="stException"]').count()
+
+
+def test_refresh_keeps_the_map_and_shows_a_store_change(big, base_url, map_frame, screen_store):
+    page = big
+    frame = _open(page, f"{base_url}/screen?refresh=3&tour=off", map_frame)
+    page.locator(MAP_IFRAME).evaluate("e => { e.__xzTag = 'same'; }")
+    frame.evaluate("() => { window.__xzTag = 'same'; }")
+    resolved = _kpi(page, "resolved")
+
+    store = GeoPackageStore(screen_store)
+    issue = store.points(PointFilter(kinds=("issue",), statuses=("协商中",))).iloc[0]
+    store.update_point(issue["id"], {"status": "已解决"}, int(store.point(issue["id"])["version"]), "大屏测试")
+    changed_at = time.monotonic()
+    while _kpi(page, "resolved") != resolved + 1:
+        assert time.monotonic() - changed_at < 3 + 2, "the change did not appear within one refresh interval"
+        page.wait_for_timeout(100)
+    latency = time.monotonic() - changed_at
+    # the same refresh brings the 最新动态 entry (who, what) a moment after the KPI row
+    page.wait_for_selector('.xz-feed-what:has-text("大屏测试 · 状态 协商中 → 已解决")', timeout=3000)
+    assert issue["name"] in page.locator(".xz-feed li").first.inner_text()
+    assert latency < 5
+
+    page.wait_for_timeout(3500)  # one more refresh for good measure
+    iframes = page.locator(MAP_IFRAME)
+    assert iframes.count() == 1
+    assert iframes.evaluate("e => e.__xzTag") == "same"  # the same element: not remounted
+    assert map_frame(page).evaluate("() => window.__xzTag") == "same"  # and the same document inside it
+    assert page.url.endswith("/screen?refresh=3&tour=off")  # no reload
+    assert page.blocked_requests == []
+
+
+def test_tour_moves_to_another_unit(big, base_url, map_frame):
+    page = big
+    frame = _open(page, f"{base_url}/screen?tour=3&refresh=3", map_frame)
+
+    def state():
+        name = page.locator("#xz-tour-name").inner_text()
+        view = frame.evaluate("() => [window.map.getCenter().lat, window.map.getCenter().lng, window.map.getZoom()]")
+        return name, [round(v, 4) for v in view]
+
+    first = state()
+    seen = [first]
+    deadline = time.monotonic() + 12
+    while len({s[0] for s in seen}) < 3 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        seen.append(state())
+    names = list(dict.fromkeys(s[0] for s in seen))
+    assert len(names) >= 3, names  # e.g. 襄州区全域 -> 张湾街道 -> 刘集街道
+    page.wait_for_timeout(1000)  # let the pan/zoom animation finish
+    last = state()
+    assert last[0] != first[0] and last[1] != first[1]
+    assert page.blocked_requests == []

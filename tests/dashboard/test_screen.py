@@ -1,0 +1,187 @@
+"""The 大屏 meeting screen through AppTest: KPIs on the sample store, presets from the URL, resilience, the map."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from dashboard.components import screen
+from loaders.store import PointFilter
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PAGE = "views/screen.py"
+
+
+def run_screen(query: dict | None = None, at: AppTest | None = None) -> AppTest:
+    if at is None:
+        at = AppTest.from_file(APP, default_timeout=60)
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
+        at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def html_of(at: AppTest, marker: str) -> str:
+    found = [m.value for m in at.markdown if marker in m.value]
+    assert found, f"no markdown with {marker}"
+    return found[0]
+
+
+def kpi_values(at: AppTest) -> dict[str, int]:
+    block = html_of(at, "xz-kpis")
+    return {key: int(value) for key, value in
+            re.findall(r'data-kpi="(\w+)".*?<span class="xz-num">(\d+)</span>', block)}
+
+
+def map_args(at: AppTest) -> dict:
+    components = at.get("component_instance")
+    assert len(components) == 1
+    return json.loads(components[0].proto.json_args)
+
+
+def points_sent(args: dict) -> int:
+    script, decoder, total, start = args["feature_group"] or "", json.JSONDecoder(), 0, 0
+    while (at := script.find("L.xzPoints(", start)) >= 0:
+        value, start = decoder.raw_decode(script, at + len("L.xzPoints("))
+        total += len(value["c"])
+    return total
+
+
+def updated_at(at: AppTest) -> str:
+    return re.search(r"数据更新于 <b>([\d:]+)</b>", html_of(at, "xz-footer")).group(1)
+
+
+def test_screen_shows_the_article_figures_offline(store_path):
+    at = run_screen()
+    assert screen.TITLE in html_of(at, "xz-title")
+    assert kpi_values(at) == {"demo_site": 17, "issues": 63, "resolved": 24, "forwarded": 25, "in_progress": 14,
+                              "wells": 8, "bridges": 4}
+    args = map_args(at)
+    assert points_sent(args) == 113
+    assert args["returned_objects"] == []  # nobody clicks the screen: no reruns from the map
+    for url in args["js_links"] + args["css_links"]:
+        assert url.startswith("/app/static/"), url
+    for part in ("script", "header", "html", "feature_group"):
+        assert "://" not in (args[part] or ""), part
+    assert "#050f1f" in args["header"] and "示意范围" in args["script"]  # dark, and says the areas are schematic
+    assert at.session_state[screen.TOUR_TOGGLE] is True
+    footer = html_of(at, "xz-footer")
+    assert "每 30 秒刷新" in footer and "巡览每 20 秒" in footer and "xz-stale" not in footer
+    assert "最新动态" in html_of(at, "xz-feed")
+    assert len(at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")) == 1
+
+
+def test_presets_come_from_the_url(store_path, store):
+    at = run_screen({"unit": "黄集", "kind": "issue", "refresh": "5", "tour": "off"})
+    assert set(kpi_values(at)) == {"issues", "resolved", "forwarded", "in_progress"}
+    code = store.units().set_index("short_name").loc["黄集", "code"]
+    expected = len(store.points(PointFilter(kinds=("issue",), unit_codes=(code,))))
+    assert kpi_values(at)["issues"] == expected
+    assert points_sent(map_args(at)) == expected
+    assert at.session_state[screen.TOUR_TOGGLE] is False
+    footer = html_of(at, "xz-footer")
+    assert "每 5 秒刷新" in footer and "巡览" not in footer
+    assert "所选乡镇" in html_of(at, "xz-tour")
+
+
+def test_parse_presets(store):
+    units = store.units()
+    code = units.set_index("short_name").loc["古驿", "code"]
+    parsed = screen.parse_presets({"units": "古驿,不存在", "kinds": "水井，bridge", "refresh": "10s", "tour": "3"},
+                                  units)
+    assert parsed == screen.Presets((code,), ("well", "bridge"), 10, 3, True)
+    assert parsed.tick == 1
+    assert screen.parse_presets({}, units) == screen.Presets()
+    assert screen.parse_presets({"refresh": "abc", "tour": "nan"}, units) == screen.Presets()
+    assert screen.parse_presets({"refresh": "0", "tour": "99999"}, units).refresh == 1
+    assert screen.parse_presets({"tour": "99999"}, units).tour == 3600
+    assert screen.parse_presets({"tour": "off"}, units).tour_on is False
+    assert screen.parse_presets({"tour": "15", "autotour": "0"}, units) == screen.Presets(tour=15, tour_on=False)
+
+
+def test_store_unreadable_keeps_the_last_data(store_path):
+    at = run_screen({"refresh": "1", "tour": "off"})
+    before, read_at = kpi_values(at), updated_at(at)
+    good = store_path.read_bytes()
+
+    time.sleep(1.1)
+    store_path.write_bytes(b"this is not a GeoPackage" * 100)  # corrupt
+    run_screen(at=at)
+    assert kpi_values(at) == before and updated_at(at) == read_at
+    assert "xz-stale" in html_of(at, "xz-footer")
+    assert points_sent(map_args(at)) == 113
+
+    time.sleep(1.1)
+    store_path.unlink()  # gone
+    run_screen(at=at)
+    assert kpi_values(at) == before and "xz-stale" in html_of(at, "xz-footer")
+    assert not store_path.exists()  # reading never creates an empty file in its place
+
+    time.sleep(1.1)
+    store_path.write_bytes(good)  # back
+    run_screen(at=at)
+    assert "xz-stale" not in html_of(at, "xz-footer") and kpi_values(at) == before
+
+
+def test_store_unreadable_from_the_start_shows_a_waiting_screen(store_path):
+    store_path.unlink()
+    at = run_screen()
+    assert "正在连接数据" in html_of(at, "xz-waiting")
+
+
+def test_base_map_script_stays_the_same_when_data_changes(store_path, store):
+    at = run_screen({"refresh": "1", "tour": "off"})
+    first = map_args(at)
+    issue = store.points(PointFilter(kinds=("issue",), statuses=("协商中",))).iloc[0]
+    store.update_point(issue["id"], {"status": "已解决"}, int(store.point(issue["id"])["version"]), "张三")
+    time.sleep(1.1)
+    run_screen(at=at)
+    second = map_args(at)
+    assert second["script"] == first["script"] and second["html"] == first["html"]
+    assert second["feature_group"] != first["feature_group"]
+    assert kpi_values(at)["resolved"] == 25
+    feed = html_of(at, "xz-feed")
+    assert "张三" in feed and "协商中 → 已解决" in feed and "最近更新的点位" not in feed
+
+
+def test_tour_moves_through_the_units_then_the_district(store_path, monkeypatch):
+    at = run_screen({"tour": "2", "refresh": "2"})
+    stops = []
+    clock = [time.monotonic()]
+    monkeypatch.setattr(screen.time, "monotonic", lambda: clock[0])
+    for _ in range(19):
+        clock[0] += 2
+        run_screen(at=at)
+        block = html_of(at, "xz-tour-name")
+        stops.append((re.search(r'data-stop="(\d*)"', block).group(1), map_args(at)["center"], map_args(at)["zoom"]))
+    codes = [s[0] for s in stops]
+    assert len(set(codes[:17])) == 17 and codes[17] == "" and codes[18] == codes[0]
+    assert len({(tuple(c), z) for _, c, z in stops[:18]}) == 18  # every stop has its own view
+    clock[0] += 2
+    run_screen(at=at)  # on the second unit again: its outline travels with the points
+    assert screen.HIGHLIGHT in map_args(at)["feature_group"] and screen.HIGHLIGHT not in map_args(at)["script"]
+
+
+def test_feed_describes_changes_in_chinese():
+    history = pd.DataFrame([
+        {"fid": 3, "at": "2024-05-01T10:05:00+08:00", "user": "李四", "action": "follow_up", "point_id": "p-1",
+         "fields": ["text"], "before": {}, "after": {"text": "已约谈施工单位"}},
+        {"fid": 2, "at": "2024-04-30T09:00:00+08:00", "user": "张三", "action": "update", "point_id": "p-1",
+         "fields": ["status"], "before": {"status": "协商中"}, "after": {"status": "已解决"}},
+        {"fid": 1, "at": "2024-04-01T09:00:00+08:00", "user": "init", "action": "create", "point_id": "p-1",
+         "fields": [], "before": {}, "after": {"name": "x"}},
+    ])
+    points = pd.DataFrame([{"id": "p-1", "name": "<b>朱庄饮水</b>", "unit_code": "u1", "stage": "已完成"}])
+    items = screen.latest_changes(history, points, {"u1": "张湾"}, today=dt.date(2024, 5, 1))
+    assert [(i.when, i.name, i.what, i.unit) for i in items] == [
+        ("10:05", "<b>朱庄饮水</b>", "李四 · 跟踪记录：已约谈施工单位", "张湾"),
+        ("04-30 09:00", "<b>朱庄饮水</b>", "张三 · 状态 协商中 → 已解决", "张湾")]
+    snapshot_html = screen.feed_html(type("S", (), {"feed": tuple(items), "feed_is_history": True})())
+    assert "<b>朱庄" not in snapshot_html and "&lt;b&gt;朱庄饮水&lt;/b&gt;" in snapshot_html
