@@ -84,23 +84,29 @@ class CompactPoints(JSCSSMixin, MacroElement):
         {% endmacro %}"""
     )
 
-    def __init__(self, payload: dict, radius: int = 6):
+    def __init__(self, payload: dict, radius: int = 6, shared_renderer: bool = False):
         super().__init__()
         self._name = "CompactPoints"
         self.payload = js_literal(payload)
-        self.options = js_literal({"radius": radius})
+        self.options = js_literal({"radius": radius, "sharedRenderer": shared_renderer})
 
 
 def points_layer(points: pd.DataFrame, *, name: str = "点位", gcj02: bool = False,
-                 highlight_id: str | None = None, radius: int = 6) -> folium.FeatureGroup:
-    """A FeatureGroup for st_folium's `feature_group_to_add`: the base map stays mounted while points change."""
+                 highlight_id: str | None = None, radius: int = 6,
+                 shared_renderer: bool = False) -> folium.FeatureGroup:
+    """A FeatureGroup for st_folium's `feature_group_to_add`: the base map stays mounted while points change.
+
+    `shared_renderer=True` draws on the map's canvas (folium.Map(prefer_canvas=True)) instead of a canvas of its own,
+    so clickable canvas layers under the points (the town areas) keep receiving clicks.
+    """
     highlight = None
     if highlight_id is not None:
         matches = np.flatnonzero(points["id"].to_numpy() == highlight_id)
         highlight = int(matches[0]) if len(matches) else None
     group = folium.FeatureGroup(name=name)
     if len(points):
-        CompactPoints(encode(points, gcj02=gcj02, highlight=highlight), radius=radius).add_to(group)
+        CompactPoints(encode(points, gcj02=gcj02, highlight=highlight), radius=radius,
+                      shared_renderer=shared_renderer).add_to(group)
     return group
 
 

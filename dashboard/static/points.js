@@ -69,7 +69,9 @@
 
   L.xzPoints = function (data, options) {
     var group = L.featureGroup();
-    var renderer = L.canvas({ padding: 0.5, tolerance: 4 });
+    // options.sharedRenderer: draw on the map's own canvas (Map preferCanvas), so that clicks on other canvas
+    // layers (town areas) below the points still reach them; otherwise a canvas of our own.
+    var renderer = options.sharedRenderer ? undefined : L.canvas({ padding: 0.5, tolerance: 4 });
     var lons = decode(data.x, data.x0, data.scale), lats = decode(data.y, data.y0, data.scale);
     var radius = options.radius || 6;
     for (var row = 0; row < lons.length; row++) {

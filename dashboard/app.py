@@ -1,0 +1,78 @@
+"""Entry point: `streamlit run dashboard/app.py`. The page list is data: later pages are one more entry."""
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard.assets import use_local_assets  # noqa: E402
+
+# Not "pages/": a pages/ folder beside the entry script switches Streamlit to its legacy multipage mode, which runs
+# the file behind a URL like /issues without app.py (no wide layout, no st.navigation, a second menu).
+PAGES_DIR = Path(__file__).resolve().parent / "views"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str  # under dashboard/views/
+    title: str
+    icon: str
+    url_path: str
+    section: str = "地图"
+    default: bool = False
+    hidden: bool = False  # reachable by its URL, not listed in the menu (e.g. the 大屏 meeting screen)
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("overview.py", "总览", ":material/map:", "overview", default=True),
+    PageSpec("demo_sites.py", "示范点", ":material/star:", "demo_sites"),
+    PageSpec("wells.py", "水井", ":material/water_drop:", "wells"),
+    PageSpec("bridges.py", "桥梁", ":material/foundation:", "bridges"),
+    PageSpec("issues.py", "问题点", ":material/forum:", "issues"),
+    PageSpec("screen.py", "大屏", ":material/tv:", "screen", hidden=True),
+    PageSpec("edit.py", "数据维护", ":material/edit_location_alt:", "edit", section="数据管理"),
+    PageSpec("import_data.py", "导入", ":material/upload_file:", "import", section="数据管理"),
+    PageSpec("admin.py", "用户管理", ":material/admin_panel_settings:", "admin", section="数据管理"),
+]
+
+
+def navigation(pages: list[PageSpec] = PAGES):
+    sections: dict[str, list] = {}
+    for spec in pages:
+        if not (PAGES_DIR / spec.file).is_file():  # a page still being written must not take the dashboard down
+            logging.getLogger(__name__).warning("page file %s is missing; %s left out of the menu", spec.file, spec.title)
+            continue
+        sections.setdefault(spec.section, []).append(
+            st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+                    default=spec.default, visibility="hidden" if spec.hidden else "visible"))
+    return st.navigation(sections if len(sections) > 1 else next(iter(sections.values())))
+
+
+@st.cache_resource(show_spinner=False)
+def favicon():
+    """Drawn here: a material-icon favicon would be fetched from fonts.gstatic.com, which offline rooms lack."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((2, 2, 62, 62), radius=14, fill=(192, 39, 45))
+    draw.polygon([(32, 12), (38, 27), (54, 27), (41, 37), (46, 53), (32, 43), (18, 53), (23, 37), (10, 27), (26, 27)],
+                 fill=(255, 214, 0))
+    return image
+
+
+def main() -> None:
+    st.set_page_config(page_title="襄州一线协商地图", page_icon=favicon(), layout="wide",
+                       initial_sidebar_state="expanded")
+    use_local_assets()
+    navigation().run()
+
+
+main()

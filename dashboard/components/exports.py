@@ -1,0 +1,36 @@
+"""Export the filtered view: CSV (UTF-8 with BOM, for Excel), XLSX and GeoJSON, with Chinese, dated file names."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from loaders import config, export, model
+from loaders.store import PointFilter, open_store
+
+FORMATS = (("csv", "CSV", "text/csv"),
+           ("xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+           ("geojson", "GeoJSON", "application/geo+json"))
+
+
+def file_name(fmt: str, kind: str | None = None, today: dt.date | None = None) -> str:
+    today = today or dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    subject = f"{model.kind_label(kind)}" if kind else "点位"
+    return f"襄州一线协商{subject}_{today.isoformat()}{export.FORMATS[fmt]}"
+
+
+def export_data(where: PointFilter, fmt: str) -> bytes:
+    """Runs only when a button is clicked: every column of the filtered points."""
+    store = open_store(config.store_path())
+    return export.export_bytes(store.points(where), fmt, store.units())
+
+
+def buttons(where: PointFilter, kind: str | None, total: int) -> None:
+    columns = st.columns(len(FORMATS))
+    for column, (fmt, label, mime) in zip(columns, FORMATS):
+        column.download_button(f"导出 {label}", data=functools.partial(export_data, where, fmt),
+                               file_name=file_name(fmt, kind), mime=mime, on_click="ignore", disabled=total == 0,
+                               width="stretch", icon=":material/download:", key=f"xz_export_{fmt}",
+                               help=f"导出当前筛选的 {total} 个点位")

@@ -1,0 +1,150 @@
+"""The one page component behind 总览 and the 示范点/水井/桥梁/问题点 pages (called with a kind).
+
+A storyboard: read the filters (URL), get one filtered dataset, then draw headline, KPIs, map with the detail panel,
+per-town table and chart, point table and exports -- all from that dataset.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from loaders import model
+from loaders.store import PointFilter
+
+from .. import basemaps, data, mapview
+from ..pointlayer import clicked_row
+from . import banner, detail, exports, filters, kpis, pointtable, selection, units
+from .safe import md_text
+
+BASE_KEY = "xz_base"
+_BASE_LOADED = "_xz_base_loaded"
+_CLICK = "_xz_last_click"
+_VIEW = "_xz_map_view"
+_VIEW_FOR = "_xz_map_view_for"
+TITLE = "襄州区“一线协商·共同缔造”工作地图"
+PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; padding-bottom: 2rem; }
+[data-testid="stMetric"] { padding: 0.45rem 0.8rem; }
+[data-testid="stMetricValue"] { font-size: 1.7rem; }
+</style>"""
+
+
+def base_selector() -> basemaps.BaseMap:
+    ss = st.session_state
+    providers = basemaps.available()
+    keys = [p.key for p in providers]
+    if not ss.get(_BASE_LOADED):
+        ss[_BASE_LOADED] = True
+        wanted = st.query_params.get("base")
+        if wanted and wanted not in keys:
+            st.sidebar.caption("链接中的底图不可用，已改用离线示意图。")
+        ss[BASE_KEY] = wanted if wanted in keys else basemaps.DEFAULT
+    if ss.get(BASE_KEY) not in keys:
+        ss[BASE_KEY] = basemaps.DEFAULT
+    labels = {p.key: p.label for p in providers}
+    st.sidebar.markdown("#### 地图")
+    key = st.sidebar.selectbox("底图", keys, format_func=labels.get, key=BASE_KEY,
+                               help="离线示意图不需要联网；其他底图需要能访问互联网。高德地图使用 GCJ-02 坐标，点位会自动换算。")
+    filters.set_query({"base": key} if key != basemaps.DEFAULT else {}, ("base",))
+    return basemaps.get(key)
+
+
+def _date_bounds() -> tuple[dt.date, dt.date]:
+    everything = data.filtered(PointFilter()).points
+    dates = everything["opened_on"].dropna()
+    if not len(dates):
+        today = dt.date.today()
+        return today, today
+    return dt.date.fromisoformat(min(dates)), dt.date.fromisoformat(max(dates))
+
+
+def _map_view(state: filters.FilterState, provider: basemaps.BaseMap, geography: data.MapGeography,
+              view: data.View) -> mapview.MapView:
+    """Move the map only when asked: a table row or shared link (centre on a point) or a change of towns."""
+    ss = st.session_state
+    center_on = selection.take_center_request()
+    if center_on:
+        match = view.points.loc[view.points["id"] == center_on, ["lon", "lat"]]
+        record = None if len(match) else data.point(center_on, data.version())
+        lon, lat = (match.iloc[0]["lon"], match.iloc[0]["lat"]) if len(match) else (
+            (record["lon"], record["lat"]) if record else (None, None))
+        if lon is not None:
+            result = mapview.view_for_point(lon, lat, gcj02=provider.gcj02)
+            ss[_VIEW], ss[_VIEW_FOR] = result, (state.units, provider.key)
+            return result
+    if ss.get(_VIEW) is None or ss.get(_VIEW_FOR) != (state.units, provider.key):
+        boxes = [geography.bounds.get(data.area_code_of_unit(code)) for code in state.units]
+        boxes = [b for b in boxes if b] or [geography.bounds[""]]
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        ss[_VIEW], ss[_VIEW_FOR] = mapview.view_for_bounds(box), (state.units, provider.key)
+    return ss[_VIEW]
+
+
+def _handle_click(result: dict, state: filters.FilterState, view: data.View, network: set[str],
+                  names: dict[str, str]) -> None:
+    """A new click on the map: an area filters to its town, a point opens its details (then rerun to redraw)."""
+    ss = st.session_state
+    token = mapview.click_token(result)
+    if _CLICK not in ss or ss[_CLICK] == token:
+        ss[_CLICK] = token
+        return
+    ss[_CLICK] = token
+    drawing = result.get("last_active_drawing") or {}
+    properties = drawing.get("properties") or {}
+    if "code" in properties:
+        code = str(properties["code"])
+        if code in network:
+            if state.units != (code,):
+                filters.request(state.but(units=(code,)))
+                st.rerun()
+        else:
+            st.toast(f"{names.get(code, properties.get('short_name', ''))}不在一线协商网络的 17 个乡镇（街道）内。")
+        return
+    for frame in view.parts.values():
+        row = clicked_row(frame, drawing)
+        if row is not None:
+            point_id = str(frame["id"].iloc[row])
+            if ss.get(selection.SELECTED) != point_id:
+                selection.select(point_id)
+                st.rerun()
+            return
+
+
+def render(kind: str | None = None) -> None:
+    network_units = data.network_units()
+    all_names = data.unit_names()
+    state = filters.sidebar(network_units, kind, _date_bounds())
+    provider = base_selector()
+    where = state.point_filter(kind)
+    view = data.filtered(where)
+    selected = selection.current()
+
+    st.html(PAGE_CSS)
+    st.markdown(f"### {TITLE} · {model.kind_label(kind) if kind else '总览'}")
+    st.caption(md_text(filters.describe(state, network_units, kind)) + f"　|　共 {view.total} 个点位")
+    banner.sample_banner(view)
+    kpis.cards(view, kind)
+
+    geography = data.map_geography(provider.gcj02)
+    base_map = mapview.build_base_map(provider, geography, (kind,) if kind else tuple(model.KINDS))
+    map_view = _map_view(state, provider, geography, view)
+    groups = [mapview.selection_layer(geography, tuple(data.area_code_of_unit(c) for c in state.units))]
+    groups += mapview.point_groups(view.parts, gcj02=provider.gcj02, highlight_id=selected)
+    map_column, detail_column = st.columns([2.6, 1], gap="medium")
+    with map_column:
+        result = mapview.show(base_map, groups, map_view)
+        st.caption(f"{mapview.NOTE}。底图：{provider.label}，{provider.attribution}。"
+                   "点击乡镇范围只看该乡镇，点击点位查看详情。")
+    in_view = bool(selected) and bool((view.points["id"] == selected).any())
+    with detail_column:
+        detail.panel(selected, all_names, in_view)
+    _handle_click(result, state, view, set(network_units["code"]), all_names)
+    selection.sync_url()
+
+    if view.total == 0:
+        st.warning("没有符合当前筛选条件的点位。可以放宽条件，或点击侧栏的「重置筛选」。")
+    units.section(view, network_units, state.units)
+    st.markdown("##### 点位列表")
+    exports.buttons(where, kind, view.total)
+    pointtable.table(view, all_names)

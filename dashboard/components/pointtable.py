@@ -1,0 +1,44 @@
+"""The point table: newest first; selecting a row opens the point's details and centres the map on it."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from loaders import model
+
+from ..data import View
+from . import selection
+
+TABLE_LIMIT = 500
+KEY = "xz_point_table"
+_IDS = "_xz_table_ids"
+
+
+def display_frame(points: pd.DataFrame, unit_names: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "名称": points["name"].astype(str),
+        "类型": points["kind"].map(model.kind_label),
+        "状态": points["status"],
+        "阶段": points["stage"],
+        "乡镇": points["unit_code"].map(lambda c: unit_names.get(c, c or "—")),
+        "村/社区": points["village"].fillna(""),
+        "登记日期": points["opened_on"].fillna(""),
+    })
+
+
+def _on_select() -> None:
+    state = st.session_state.get(KEY)
+    rows = state.selection.rows if state is not None else []
+    ids = st.session_state.get(_IDS, [])
+    if rows and rows[0] < len(ids):
+        selection.select(ids[rows[0]], center=True)
+
+
+def table(view: View, unit_names: dict[str, str]) -> None:
+    shown = view.points.head(TABLE_LIMIT)
+    st.session_state[_IDS] = shown["id"].tolist()
+    st.dataframe(display_frame(shown, unit_names), hide_index=True, width="stretch",
+                 height=min(400, 35 * (len(shown) + 1) + 3),
+                 on_select=_on_select, selection_mode="single-row", key=KEY)
+    if view.total > TABLE_LIMIT:
+        st.caption(f"共 {view.total} 个点位，表格显示最近更新的 {TABLE_LIMIT} 个；全部数据请用上方的导出按钮。")

@@ -1,0 +1,45 @@
+"""One place to make user text harmless wherever it is shown.
+
+* `html_text` for HTML that may also end up inside JavaScript (folium DivIcons, map controls): HTML-escapes and
+  turns `$`, backtick and backslash into entities, so a template literal or a `\\1` cannot break the map script.
+* `md_text` for Streamlit markdown (`st.markdown`, `st.subheader`, metric labels): every ASCII punctuation character
+  is backslash-escaped (CommonMark allows that for all of them), so nothing becomes a link, HTML, LaTeX (`$`) or
+  emphasis; line breaks become spaces.
+* `plain` for widgets that show text literally (st.text, dataframes): only control characters are removed.
+"""
+from __future__ import annotations
+
+import html
+import re
+import string
+
+_JS_ENTITIES = {"$": "&#36;", "`": "&#96;", "\\": "&#92;"}
+_MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    try:
+        if value != value:  # NaN
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def plain(value) -> str:
+    return _CONTROL.sub(" ", _text(value))
+
+
+def html_text(value) -> str:
+    """Text for HTML that may pass through a JS string or template: no tags, no `${`, no backslash escapes."""
+    escaped = html.escape(plain(value), quote=True)
+    return "".join(_JS_ENTITIES.get(ch, ch) for ch in escaped)
+
+
+def md_text(value) -> str:
+    """Text for Streamlit markdown that shows literally."""
+    text = re.sub(r"\s*[\r\n]+\s*", " ", plain(value))
+    return _MD_SPECIAL.sub(r"\\\1", text)

@@ -1,0 +1,174 @@
+"""Cached data access for pages. Pages never open files or write SQL: they call these functions.
+
+Caches are keyed on the store path, `store.data_version()` and the filter (a frozen, hashable PointFilter), never on
+a DataFrame argument. Frames come from `st.cache_resource` (shared, not copied per call: treat them as read-only), so
+a rerun with an unchanged filter costs one `data_version()` query.
+"""
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass, fields
+
+import numpy as np
+import pandas as pd
+import shapely
+import streamlit as st
+
+from loaders import config, coords, model
+from loaders.geography import area_km2
+from loaders.store import PointFilter, Store, open_store
+
+# Columns a page needs for the map, KPIs and tables; the detail panel reads the whole record with store.point().
+VIEW_COLUMNS = ("id", "kind", "status", "stage", "unit_code", "lon", "lat", "name", "village", "opened_on",
+                "resolved_on", "sample", "updated_at")
+OTHER_UNIT = "其他"
+SMALL_AREA_KM2 = 55
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Store:
+    return open_store(path)
+
+
+def store() -> Store:
+    return _store(str(config.store_path()))
+
+
+def version() -> int:
+    return store().data_version()
+
+
+def _filter_key(where: PointFilter) -> tuple:
+    return astuple(where)
+
+
+def _filter_from_key(key: tuple) -> PointFilter:
+    return PointFilter(**{f.name: value for f, value in zip(fields(PointFilter), key)})
+
+
+@dataclass(frozen=True)
+class View:
+    """One filtered dataset and everything computed from it; feeds map, KPIs, tables, chart and detail panel."""
+
+    points: pd.DataFrame
+    by_kind: dict[str, int]
+    by_stage: dict[str, int]
+    by_status: dict[tuple[str, str], int]  # (kind, status) -> n
+    unit_stage: pd.DataFrame  # index unit_code, columns STAGES, counts
+    sample_count: int
+    parts: dict[str, pd.DataFrame]  # kind -> its points (one map layer each), in model order
+
+    @property
+    def total(self) -> int:
+        return len(self.points)
+
+
+def _view(points: pd.DataFrame) -> View:
+    by_kind = points.groupby("kind").size().to_dict() if len(points) else {}
+    by_stage = points.groupby("stage").size().to_dict() if len(points) else {}
+    by_status = points.groupby(["kind", "status"]).size().to_dict() if len(points) else {}
+    if len(points):
+        unit_stage = (points.assign(unit_code=points["unit_code"].fillna(OTHER_UNIT))
+                      .groupby(["unit_code", "stage"]).size().unstack(fill_value=0))
+    else:
+        unit_stage = pd.DataFrame()
+    unit_stage = unit_stage.reindex(columns=list(model.STAGES), fill_value=0)
+    parts = {}
+    if len(points):
+        kinds = points["kind"].to_numpy()
+        for kind in model.KINDS:
+            mask = kinds == kind
+            if mask.any():
+                parts[kind] = points[mask].reset_index(drop=True)
+    sample_count = int(points["sample"].sum()) if len(points) else 0
+    return View(points, by_kind, by_stage, by_status, unit_stage, sample_count, parts)
+
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _filtered(path: str, data_version: int, key: tuple) -> View:
+    points = open_store(path).points(_filter_from_key(key), columns=VIEW_COLUMNS).reset_index(drop=True)
+    return _view(points)
+
+
+def filtered(where: PointFilter) -> View:
+    return _filtered(str(config.store_path()), version(), _filter_key(where))
+
+
+def export_points(where: PointFilter) -> pd.DataFrame:
+    """Every column of the filtered points, for the export buttons (called only when one is clicked)."""
+    return store().points(where)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def units(data_version: int | None = None) -> pd.DataFrame:
+    return store().units()
+
+
+def network_units() -> pd.DataFrame:
+    """The 17 units of the consultation network, in display order."""
+    frame = units(version())
+    return frame[frame["in_network"]].sort_values("order").reset_index(drop=True)
+
+
+def unit_names(short: bool = True) -> dict[str, str]:
+    frame = units(version())
+    return dict(zip(frame["code"], frame["short_name" if short else "name"]))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def point(point_id: str, data_version: int) -> dict | None:
+    return store().point(point_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def follow_ups(point_id: str, data_version: int) -> list[dict]:
+    return store().follow_ups(point_id)
+
+
+def _convert(geometry, gcj02: bool):
+    if not gcj02:
+        return geometry
+    return shapely.transform(geometry, lambda xy: np.column_stack(coords.wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+
+
+@dataclass(frozen=True)
+class MapGeography:
+    """The outline and areas as GeoJSON dicts (in the base map's coordinates), label points and view boxes."""
+
+    outline: dict
+    areas: dict
+    labels: tuple[tuple[str, str, bool, float, float, bool], ...]  # code, short name, in network, lat, lon, small
+    bounds: dict[str, tuple[float, float, float, float]]  # code -> (south, west, north, east); "" = district
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _map_geography(path: str, data_version: int, gcj02: bool) -> MapGeography:
+    geography = open_store(path).geography()
+    outline = _convert(geography.outline, gcj02)
+    features, labels, bounds = [], [], {}
+    for area in geography.areas:
+        geometry = _convert(area["geometry"], gcj02)
+        properties = {"code": area["code"], "name": area.get("name") or "", "short_name": area.get("short_name") or "",
+                      "in_network": bool(area.get("in_network"))}
+        features.append({"type": "Feature", "properties": properties,
+                         "geometry": shapely.geometry.mapping(geometry.simplify(0.0005, preserve_topology=True))})
+        at = geometry.representative_point()
+        small = area_km2(area["geometry"]) < SMALL_AREA_KM2  # labelled only when zoomed in
+        labels.append((area["code"], properties["short_name"], properties["in_network"], round(at.y, 5), round(at.x, 5),
+                       small))
+        west, south, east, north = geometry.bounds
+        bounds[area["code"]] = (south, west, north, east)
+    west, south, east, north = outline.bounds
+    bounds[""] = (south, west, north, east)
+    outline_json = {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(outline)}
+    return MapGeography(outline_json, {"type": "FeatureCollection", "features": features}, tuple(labels), bounds)
+
+
+def map_geography(gcj02: bool = False) -> MapGeography:
+    return _map_geography(str(config.store_path()), version(), gcj02)
+
+
+def area_code_of_unit(code: str) -> str:
+    """Units outside the network map onto the area that contains them (units.area_code)."""
+    frame = units(version())
+    match = frame.loc[frame["code"] == code, "area_code"]
+    return str(match.iloc[0]) if len(match) and pd.notna(match.iloc[0]) else code

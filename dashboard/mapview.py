@@ -1,0 +1,244 @@
+"""The map: a stable base map (outline, town areas, labels, legend, note) plus the changing points.
+
+streamlit-folium remounts the map -- blank flash, zoom and position lost -- whenever the base map's generated script
+changes. So the base map is built deterministically from cached geography: same base and same data give the same
+script byte for byte (folium's random element ids are replaced by fixed ones), and everything that changes with the
+filters (points, the outline of the selected towns) travels in `feature_group_to_add`. The view moves only when the
+page asks for it (`View`), because st_folium compares center/zoom with the last value Python sent.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import folium
+import pandas as pd
+from branca.element import Element, MacroElement
+from jinja2 import Template
+from streamlit_folium import st_folium
+
+from loaders import coords, model
+
+from . import basemaps
+from .assets import use_local_assets
+from .components.safe import html_text
+from .data import MapGeography
+from .pointlayer import KIND_SHAPES, STAGE_COLORS, js_literal, points_layer
+
+MAP_HEIGHT = 600
+MAP_WIDTH_GUESS = 700  # for choosing a zoom that fits a box; the real width follows the column
+NOTE = "示意范围：乡镇范围由近似点位划分，非官方界线"
+AREA_PALETTE = ("#d8e8f6", "#e3f0d6", "#fbe6cf", "#eadcf3", "#f9dede", "#d9f0ec", "#f4efcc", "#e2e6ee")
+OUTSIDE_FILL = "#cfd2d6"
+RETURNED = ["last_active_drawing", "last_object_clicked"]
+
+
+class MapControl(MacroElement):
+    """A Leaflet control holding HTML that this module built from escaped text."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function () {
+            var control = L.control({position: {{ this.position_js }}});
+            control.onAdd = function () {
+                var box = L.DomUtil.create("div", {{ this.css_js }});
+                box.innerHTML = {{ this.html_js }};
+                L.DomEvent.disableClickPropagation(box);
+                L.DomEvent.disableScrollPropagation(box);
+                return box;
+            };
+            control.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, html: str, position: str = "bottomleft", css_class: str = "xz-control"):
+        super().__init__()
+        self._name = "MapControl"
+        self.html_js = js_literal(html)
+        self.position_js = js_literal(position)
+        self.css_js = js_literal(css_class)
+
+
+class SharedCanvas(MacroElement):
+    """One canvas for every vector layer (areas and points), so a click reaches whatever is on top of it."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.options.renderer = L.canvas({padding: 0.5, tolerance: 4});
+        (function (map) {
+            function zoomClass() {
+                var box = map.getContainer();
+                box.className = box.className.replace(/ ?xz-z[0-9]+/g, "") + " xz-z" + Math.round(map.getZoom());
+            }
+            map.on("zoomend", zoomClass);
+            zoomClass();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "SharedCanvas"
+
+
+CSS = """<style>
+.leaflet-container { background: %(background)s; }
+.xz-area-label div { transform: translate(-50%%, -50%%); white-space: nowrap; font-size: 13px; font-weight: 600;
+  color: #2f3b4a; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
+.xz-area-label.xz-outside div { color: #6b7078; font-weight: 400; font-size: 12px; }
+.xz-z7 .xz-small, .xz-z8 .xz-small, .xz-z9 .xz-small, .xz-z10 .xz-small { display: none; }
+.xz-control { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 6px; font-size: 12px;
+  line-height: 1.5; color: #333; box-shadow: 0 1px 4px rgba(0,0,0,0.25); }
+.xz-legend b { display: block; margin-bottom: 2px; }
+.xz-legend .xz-row { display: flex; align-items: center; gap: 6px; }
+.xz-legend svg { flex: none; }
+.xz-note { font-size: 11px; color: #555; max-width: 260px; }
+</style>"""
+
+
+def _shape_svg(shape: str, fill: str, size: int = 14) -> str:
+    c, r = size / 2, size / 2 - 1.5
+    if shape == "circle":
+        body = f'<circle cx="{c}" cy="{c}" r="{r}"/>'
+    elif shape == "square":
+        body = f'<rect x="2" y="2" width="{size - 4}" height="{size - 4}"/>'
+    elif shape == "triangle":
+        body = f'<polygon points="{c},1.5 {size - 1.5},{size - 2} 1.5,{size - 2}"/>'
+    else:  # star
+        pts = []
+        for k in range(10):
+            radius = r if k % 2 == 0 else r * 0.45
+            angle = -math.pi / 2 + k * math.pi / 5
+            pts.append(f"{c + radius * math.cos(angle):.1f},{c + radius * math.sin(angle):.1f}")
+        body = f'<polygon points="{" ".join(pts)}"/>'
+    return (f'<svg width="{size}" height="{size}" viewBox="0 0 {size} {size}">'
+            f'<g fill="{fill}" stroke="#fff" stroke-width="1">{body}</g></svg>')
+
+
+def legend_html(kinds: tuple[str, ...]) -> str:
+    rows = ["<b>图例</b>"]
+    for kind in kinds:
+        rows.append(f'<div class="xz-row">{_shape_svg(KIND_SHAPES[kind], "#5b6b7d")}'
+                    f"{html_text(model.kind_label(kind))}</div>")
+    for stage in model.STAGES:
+        rows.append(f'<div class="xz-row">{_shape_svg("circle", STAGE_COLORS[stage])}{html_text(stage)}</div>')
+    rows.append(f'<div class="xz-row"><svg width="14" height="14"><rect x="1" y="1" width="12" height="12" '
+                f'fill="{OUTSIDE_FILL}" stroke="#9aa0a6" stroke-dasharray="3 2"/></svg>不在17个单元内</div>')
+    return "".join(rows)
+
+
+def _area_style(feature: dict) -> dict:
+    props = feature["properties"]
+    if not props.get("in_network"):
+        return {"fillColor": OUTSIDE_FILL, "color": "#9aa0a6", "weight": 1, "dashArray": "4 3", "fillOpacity": 0.55}
+    return {"fillColor": props.get("fill", AREA_PALETTE[0]), "color": "#8797a8", "weight": 1, "fillOpacity": 0.75}
+
+
+def _area_style_tiles(feature: dict) -> dict:
+    style = _area_style(feature)
+    return {**style, "fillOpacity": 0.12 if feature["properties"].get("in_network") else 0.3}
+
+
+def _fix_ids(element, counter: list[int]) -> None:
+    """Replace folium's random element ids with fixed ones, in tree order."""
+    element._id = f"xz{counter[0]:03d}"
+    counter[0] += 1
+    for child in element._children.values():
+        _fix_ids(child, counter)
+
+
+def build_base_map(provider: basemaps.BaseMap, geography: MapGeography,
+                   legend_kinds: tuple[str, ...] = tuple(model.KINDS)) -> folium.Map:
+    """The base map: the same inputs give the same generated script, so st_folium never remounts it."""
+    use_local_assets()
+    south, west, north, east = geography.bounds[""]
+    m = folium.Map(location=[round((south + north) / 2, 5), round((west + east) / 2, 5)], zoom_start=10, tiles=None,
+                   maxZoom=18, max_zoom=18, min_zoom=7, prefer_canvas=True, control_scale=True)
+    SharedCanvas().add_to(m)
+    m.get_root().header.add_child(
+        Element(CSS % {"background": "#f3f5f7" if provider.offline else "#dde3e8"}), name="xz_css")
+    for number, tile in enumerate(provider.tiles):
+        folium.TileLayer(tiles=basemaps.tile_urls(provider)[number], attr=provider.attribution, name=provider.label,
+                         subdomains=tile.subdomains, max_zoom=tile.max_zoom, overlay=False, control=False).add_to(m)
+    features = []
+    for number, feature in enumerate(geography.areas["features"]):
+        features.append({**feature, "properties": {**feature["properties"],
+                                                   "fill": AREA_PALETTE[number % len(AREA_PALETTE)]}})
+    folium.GeoJson({"type": "FeatureCollection", "features": features}, name="乡镇范围（示意）",
+                   style_function=_area_style if provider.offline else _area_style_tiles,
+                   highlight_function=lambda f: {"weight": 2.5, "color": "#1f6feb"}).add_to(m)
+    folium.GeoJson(geography.outline, name="区界",
+                   style_function=lambda f: {"color": "#34495e", "weight": 2.5, "fill": False},
+                   interactive=False).add_to(m)
+    labels = folium.FeatureGroup(name="乡镇名称")
+    for code, short_name, in_network, lat, lon, small in geography.labels:
+        css = "xz-area-label" + ("" if in_network else " xz-outside") + (" xz-small" if small else "")
+        folium.Marker([lat, lon], icon=folium.DivIcon(html=f"<div>{html_text(short_name)}</div>", class_name=css),
+                      interactive=False, keyboard=False).add_to(labels)
+    labels.add_to(m)
+    MapControl(legend_html(legend_kinds), "topright", "xz-control xz-legend").add_to(m)
+    note = html_text(NOTE) + "<br>" + html_text(basemaps.OFFLINE_ATTRIBUTION)
+    MapControl(note, "bottomleft", "xz-control xz-note").add_to(m)
+    _fix_ids(m, [0])
+    return m
+
+
+@dataclass(frozen=True)
+class MapView:
+    center: tuple[float, float]
+    zoom: int
+
+
+def view_for_bounds(bounds: tuple[float, float, float, float], gcj02: bool = False,
+                    width: int = MAP_WIDTH_GUESS, height: int = MAP_HEIGHT) -> MapView:
+    south, west, north, east = bounds
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    lon_span = max(east - west, 1e-4)
+    lat_span = max(merc(north) - merc(south), 1e-6)
+    zoom_x = math.log2((width - 40) * 360 / (256 * lon_span))
+    zoom_y = math.log2((height - 40) * 2 * math.pi / (256 * lat_span))
+    zoom = max(7, min(15, int(math.floor(min(zoom_x, zoom_y)))))
+    return MapView((round((south + north) / 2, 5), round((west + east) / 2, 5)), zoom)
+
+
+def view_for_point(lon: float, lat: float, gcj02: bool = False, zoom: int = 13) -> MapView:
+    if gcj02:
+        lon, lat = coords.wgs84_to_gcj02(lon, lat)
+    return MapView((round(float(lat), 6), round(float(lon), 6)), zoom)
+
+
+def selection_layer(geography: MapGeography, codes: tuple[str, ...]) -> folium.FeatureGroup:
+    """Thick outlines of the selected towns (travels with the points, so the base map stays)."""
+    group = folium.FeatureGroup(name="所选乡镇", control=False)
+    wanted = [f for f in geography.areas["features"] if f["properties"]["code"] in set(codes)]
+    if wanted:
+        folium.GeoJson({"type": "FeatureCollection", "features": wanted}, interactive=False,
+                       style_function=lambda f: {"color": "#1f6feb", "weight": 3, "fill": False}).add_to(group)
+    return group
+
+
+def point_groups(parts: dict[str, pd.DataFrame], *, gcj02: bool, highlight_id: str | None) -> list[folium.FeatureGroup]:
+    """One compact layer per kind, named with its count (the layer control shows them)."""
+    groups = []
+    for kind, frame in parts.items():
+        groups.append(points_layer(frame, name=f"{model.kind_label(kind)}（{len(frame)}）", gcj02=gcj02,
+                                   highlight_id=highlight_id, shared_renderer=True))
+    return groups
+
+
+def show(base_map: folium.Map, groups: list[folium.FeatureGroup], view: MapView, key: str = "xzmap") -> dict:
+    """Draw the map; returns what the user last clicked (only clicks rerun the script)."""
+    result = st_folium(base_map, key=key, height=MAP_HEIGHT, use_container_width=True, returned_objects=RETURNED,
+                       feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True),
+                       center=list(view.center), zoom=view.zoom)
+    return result or {}
+
+
+def click_token(result: dict) -> str:
+    return json.dumps([result.get("last_active_drawing"), result.get("last_object_clicked")], sort_keys=True,
+                      ensure_ascii=False, default=str)

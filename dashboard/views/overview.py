@@ -1,0 +1,4 @@
+"""总览: every kind of point."""
+from dashboard.components.layerpage import render
+
+render(None)

@@ -1,0 +1,24 @@
+"""Fixture: run a dashboard page with AppTest against a per-test copy of the store."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pagehelpers import APP, PAGES
+
+
+@pytest.fixture
+def run_page(store_path):
+    """run_page(kind=None, query={}) -> AppTest after one run of that page."""
+
+    def run(kind: str | None = None, query: dict | None = None, at: AppTest | None = None) -> AppTest:
+        at = at or AppTest.from_file(APP, default_timeout=60)
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
+        if kind is not None:
+            at.switch_page(PAGES[kind])
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run

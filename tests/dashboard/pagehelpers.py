@@ -1,0 +1,39 @@
+"""AppTest helpers: run a dashboard page and read the map's arguments."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PAGES = {None: "views/overview.py", "demo_site": "views/demo_sites.py", "well": "views/wells.py",
+         "bridge": "views/bridges.py", "issue": "views/issues.py"}
+
+
+def map_args(at: AppTest) -> dict:
+    components = at.get("component_instance")
+    assert len(components) == 1, "expected exactly one map"
+    return json.loads(components[0].proto.json_args)
+
+
+def payloads(args: dict) -> list[dict]:
+    """The compact point payloads (one per kind layer) inside the feature-group script."""
+    script = args["feature_group"] or ""
+    decoder = json.JSONDecoder()
+    found, start = [], 0
+    while (at := script.find("L.xzPoints(", start)) >= 0:
+        value, end = decoder.raw_decode(script, at + len("L.xzPoints("))
+        found.append(value)
+        start = end
+    return found
+
+
+def points_sent(args: dict) -> int:
+    return sum(len(p["c"]) for p in payloads(args))
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
