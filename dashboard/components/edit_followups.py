@@ -1,0 +1,69 @@
+"""跟踪督办: a point's follow-up timeline and the form that adds a dated entry (optionally setting a new status)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from loaders import model
+from loaders.editing import Editor
+from loaders.model import ValidationError
+from loaders.store import StaleEditError, StoreError
+
+from .editform import MAX_DATE, MIN_DATE, messages
+from .safe import md_text
+
+KEEP = "（不改变状态）"
+_RESULT = "_fu_result"
+
+
+def timeline(entries: list[dict]) -> None:
+    if not entries:
+        st.caption("还没有跟踪督办记录。")
+        return
+    for entry in reversed(entries):  # newest first
+        head = " · ".join(md_text(v) for v in (entry.get("date"), entry.get("author")) if v)
+        status = f"　→ **{md_text(entry['status'])}**" if entry.get("status") else ""
+        st.markdown(f":material/event_note: **{head}**{status}  \n{md_text(entry.get('text'))}")
+
+
+def _add(editor: Editor, record: dict) -> None:
+    ss = st.session_state
+    status = ss.get("fu_status")
+    entry = {"date": ss.get("fu_date"), "text": ss.get("fu_text") or "",
+             "status": None if status in (None, KEEP) else status}
+    try:
+        after = editor.add_follow_up(record["id"], entry, int(record["version"]))
+    except StaleEditError as error:
+        ss[_RESULT] = ("error", [f"没有保存：{error}。您填写的督办内容仍在表单中，可直接再次提交。"])
+        return
+    except ValidationError as error:
+        ss[_RESULT] = ("error", ["没有保存："] + list(error.messages))
+        return
+    except StoreError as error:
+        ss[_RESULT] = ("error", [f"没有保存：{error}"])
+        return
+    ss["fu_text"], ss["fu_status"] = "", KEEP
+    changed = f"，状态改为「{after['status']}」" if entry["status"] and entry["status"] == after["status"] else ""
+    ss[_RESULT] = ("ok", [f"已添加 {entry['date']} 的督办记录{changed}。"])
+
+
+def section(editor: Editor, record: dict, editable: bool) -> None:
+    timeline(editor.store.follow_ups(record["id"]))
+    if not editable:
+        return
+    messages(st.session_state.pop(_RESULT, None))
+    st.session_state.setdefault("fu_date", dt.date.today())
+    with st.form("fu_form", border=True, enter_to_submit=False):
+        st.markdown("**添加督办记录**")
+        date_col, status_col = st.columns(2)
+        date_col.date_input("日期", key="fu_date", min_value=MIN_DATE, max_value=MAX_DATE, format="YYYY-MM-DD")
+        statuses = [KEEP, *model.KINDS[record["kind"]].status_labels]
+        if st.session_state.get("fu_status") not in statuses:
+            st.session_state["fu_status"] = KEEP
+        status_col.selectbox("同时把状态改为", statuses, key="fu_status",
+                             help=f"当前状态：{record['status']}。选择已完成或已关闭的状态时，若没有完成日期，会以本条日期填入。")
+        st.text_area("督办内容 *", key="fu_text", height=90, max_chars=2000,
+                     placeholder="如：已协调水利局现场查看，计划下月开工")
+        st.form_submit_button("添加记录", type="primary", icon=":material/add_comment:", on_click=_add,
+                              args=(editor, record))

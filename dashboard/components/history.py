@@ -1,0 +1,103 @@
+"""A point's history: the audit rows as a readable table (who, when, what, which fields, before → after), and for
+an admin a way to revert one field change."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from loaders import model
+from loaders.editing import Editor
+from loaders.store import StoreError
+
+from .safe import md_text
+
+ACTIONS = {"create": "新增", "update": "修改", "delete": "删除", "restore": "恢复", "follow_up": "跟踪督办",
+           "revert": "撤销修改", "import": "导入"}
+LABELS = {**model.COLUMN_LABELS, "deleted_at": "删除时间", "date": "督办日期", "text": "督办内容", "geom": "位置"}
+HIDDEN_FIELDS = {"stage", "sample", "id"}  # stage follows status; shown only when nothing else changed
+MAX_VALUE = 80
+
+
+def value_text(key: str, value) -> str:
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        return "（空）"
+    if key == "kind":
+        return model.kind_label(str(value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".") if key in ("lon", "lat") else f"{value:g}"
+    text = str(value)
+    return text if len(text) <= MAX_VALUE else text[:MAX_VALUE] + "…"
+
+
+def when(stamp) -> str:
+    text = str(stamp or "")
+    return text[:16].replace("T", " ") if len(text) >= 16 else text
+
+
+def rows(history: pd.DataFrame) -> pd.DataFrame:
+    """One row per changed field of each audit row, newest first; plain text (dataframes show text literally)."""
+    out = []
+    for change in history.itertuples(index=False):
+        before, after = change.before or {}, change.after or {}
+        keys = [k for k in sorted(set(before) | set(after), key=_order) if k not in HIDDEN_FIELDS]
+        if change.action == "create":
+            keys = [k for k in ("kind", "status", "name") if k in after]
+        if change.action in ("delete", "restore"):
+            keys = []
+        base = {"记录号": int(change.fid), "时间": when(change.at), "操作人": str(change.user),
+                "操作": ACTIONS.get(change.action, change.action)}
+        if not keys:
+            out.append({**base, "字段": "—", "修改前": "", "修改后": ""})
+        for key in keys:
+            out.append({**base, "字段": LABELS.get(key, key), "修改前": "" if change.action == "create" else
+                        value_text(key, before.get(key)), "修改后": value_text(key, after.get(key))})
+    return pd.DataFrame(out, columns=["记录号", "时间", "操作人", "操作", "字段", "修改前", "修改后"])
+
+
+def _order(key: str) -> int:
+    order = ["name", "kind", "status", "lon", "lat", "unit_code", *model.FIELDS]
+    return order.index(key) if key in order else len(order)
+
+
+def summary(change) -> str:
+    before, after = change.before or {}, change.after or {}
+    parts = [f"{LABELS.get(k, k)}：{value_text(k, before.get(k))} → {value_text(k, after.get(k))}"
+             for k in sorted(set(after), key=_order) if k not in HIDDEN_FIELDS]
+    return f"#{change.fid} {when(change.at)} {change.user}：" + "；".join(parts)
+
+
+def _revert(editor: Editor, change_id: int, key: str) -> None:
+    try:
+        after = editor.revert(change_id)
+    except StoreError as error:
+        st.session_state[f"{key}_result"] = ("error", str(error))
+        return
+    st.session_state[f"{key}_result"] = ("ok", f"已撤销修改记录 {change_id}；「{after['name']}」现为版本 {after['version']}")
+
+
+def section(editor: Editor, point_id: str, key: str = "hist") -> None:
+    history = editor.store.history(point_id)
+    result = st.session_state.pop(f"{key}_result", None)
+    if result:
+        (st.success if result[0] == "ok" else st.error)(md_text(result[1]))
+    if history.empty:
+        st.caption("还没有修改记录。")
+        return
+    table = rows(history)
+    st.dataframe(table, hide_index=True, width="stretch", height=min(420, 35 * (len(table) + 1) + 3),
+                 column_config={"记录号": st.column_config.NumberColumn(width="small", format="%d")})
+    if editor.user is None or not editor.user.is_admin:
+        st.caption("撤销修改需要管理员权限。")
+        return
+    updates = [c for c in history.itertuples(index=False) if c.action == "update"]
+    if not updates:
+        return
+    with st.expander("撤销一次修改（管理员）", icon=":material/undo:"):
+        labels = {int(c.fid): summary(c) for c in updates}
+        chosen = st.selectbox("要撤销的修改", list(labels), format_func=labels.get, key=f"{key}_pick")
+        st.caption("撤销会把这次修改涉及的字段改回修改前的值，并作为一条新的修改记录保存。"
+                   "如果这些字段之后又被改过，系统会拒绝撤销。")
+        st.button("撤销这次修改", key=f"{key}_revert", on_click=_revert, args=(editor, chosen, key),
+                  icon=":material/undo:")
