@@ -1,0 +1,378 @@
+"""The steps of the 导入 page: upload, what was recognised, column mapping, kind and coordinate system, the plan's
+warnings and bad-row report, a map preview of the good rows, and the commit.
+
+Nothing here writes until a commit button is pressed; the plan (`loaders.importing.build_plan`) is rebuilt whenever
+the mapping, the choices, the signed-in user or the store's data version change, so a second import of the same file
+shows every row as 无变化. Every text that came from the file is shown through `safe` or inside a dataframe.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from loaders import config, coords, model
+from loaders.auth import User
+from loaders.importing import (
+    ACCEPTED,
+    ACTION_LABELS,
+    CRS_CHOICES,
+    FORMAT_LABELS,
+    PROBLEM_COLUMNS,
+    TARGETS,
+    ImportFileError,
+    ImportPlan,
+    Table,
+    archive,
+    build_plan,
+    commit,
+    detect_mapping,
+    headers,
+    read,
+)
+from loaders.importing.core import size_text
+from loaders.importing.files import detect_format
+from loaders.store.base import StoreError
+
+from .. import basemaps, data, mapview
+from ..pointlayer import points_layer
+from . import safe
+
+UPLOAD_KEY = "imp_upload"
+NOT_MAPPED = ""
+_TABLE = "_imp_table"
+_PLAN = "_imp_plan"
+_RESULT = "_imp_result"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+
+    @property
+    def digest(self) -> str:
+        return hashlib.blake2b(self.data, digest_size=8).hexdigest()
+
+
+# Upload -------------------------------------------------------------------------------------------------------
+def upload_limit_mb() -> int:
+    return max(1, math.ceil(config.upload_limit_bytes() / 1024 / 1024))
+
+
+def upload_step() -> Upload | None:
+    """The file uploader. Returns the uploaded file's name and bytes (the loaders check the size again)."""
+    accepted = "、".join(sorted({e.lstrip(".") for e in ACCEPTED}))
+    uploaded = st.file_uploader(
+        f"选择要导入的文件（{accepted}；不超过 {upload_limit_mb()} MB）", type=[e.lstrip(".") for e in ACCEPTED],
+        key=UPLOAD_KEY, max_upload_size=upload_limit_mb(),
+        help="Excel（.xlsx）、CSV（UTF-8 或 GBK 均可）、GeoJSON、GeoPackage，或把 .shp/.dbf/.shx/.prj/.cpg 一起压缩成的 zip。"
+             "表格上方的标题行、合并单元格会自动跳过。")
+    if uploaded is None:
+        st.session_state.pop(_RESULT, None)
+        return None
+    if uploaded.size > config.upload_limit_bytes():
+        st.error(safe.md_text(f"文件「{uploaded.name}」大小为 {size_text(uploaded.size)}，超过上传上限 "
+                              f"{size_text(config.upload_limit_bytes())}，请拆分后分批导入"))
+        return None
+    return Upload(uploaded.name, uploaded.getvalue())
+
+
+# Reading ------------------------------------------------------------------------------------------------------
+def part_names(upload: Upload) -> tuple[str, list[str]]:
+    """("sheet" | "layer" | "", names) when the file holds several sheets or layers to choose from."""
+    try:
+        fmt = detect_format(upload.data, upload.name)
+        if fmt == "xlsx":
+            import openpyxl
+
+            book = openpyxl.load_workbook(io.BytesIO(upload.data), read_only=True)
+            try:
+                return "sheet", list(book.sheetnames)
+            finally:
+                book.close()
+        if fmt == "shp":
+            stems = [Path(n).stem for n in archive.names(upload.data) if n.lower().endswith(".shp")]
+            return "layer", sorted(dict.fromkeys(stems))
+        if fmt == "gpkg":
+            import pyogrio
+
+            with tempfile.TemporaryDirectory(prefix="xzmap-import-") as folder:
+                path = Path(folder) / "upload.gpkg"
+                path.write_bytes(upload.data)
+                return "layer", [str(n) for n, _ in pyogrio.list_layers(path)]
+    except Exception:  # noqa: BLE001 - read() reports a damaged file with a proper message
+        return "", []
+    return "", []
+
+
+def part_selector(upload: Upload) -> tuple[str | None, str | None]:
+    """A sheet or layer selector when the file has several; returns (sheet, layer)."""
+    what, names = part_names(upload)
+    if len(names) <= 1:
+        return None, None
+    label = "工作表" if what == "sheet" else "图层"
+    chosen = st.selectbox(f"文件中有 {len(names)} 个{label}，选择要导入的{label}", names, format_func=safe.plain,
+                          key=f"imp_part_{upload.digest}")
+    return (chosen, None) if what == "sheet" else (None, chosen)
+
+
+def read_table(upload: Upload, sheet: str | None, layer: str | None, source_crs: str | None) -> Table:
+    """read() once per file and choice (kept in the session: reruns do not parse the file again)."""
+    key = (upload.digest, upload.name, sheet, layer, source_crs)
+    cached = st.session_state.get(_TABLE)
+    if cached and cached[0] == key:
+        return cached[1]
+    table = read(upload.data, upload.name, sheet=sheet, layer=layer, source_crs=source_crs)
+    st.session_state[_TABLE] = (key, table)
+    return table
+
+
+def needs_source_crs(error: ImportFileError) -> bool:
+    return ".prj" in str(error) and "坐标系" in str(error)
+
+
+def source_crs_selector(upload: Upload) -> str | None:
+    """For a zipped shapefile without .prj: which coordinate system its numbers are in."""
+    options = ["wgs84", "cgcs2000", "epsg"]
+    labels = {"wgs84": "WGS-84 经纬度", "cgcs2000": "CGCS2000 经纬度", "epsg": "其他（填写 EPSG 代码）"}
+    choice = st.selectbox("压缩包中没有 .prj 文件：请选择文件使用的坐标系", options, format_func=labels.get,
+                          index=None, placeholder="请选择", key=f"imp_srccrs_{upload.digest}")
+    if choice == "epsg":
+        code = st.text_input("EPSG 代码", placeholder="例如 EPSG:4547（CGCS2000 / 3-degree Gauss-Kruger CM 114E）",
+                             key=f"imp_epsg_{upload.digest}").strip()
+        return code or None
+    return choice
+
+
+def recognised(table: Table, upload: Upload) -> None:
+    """One line on what was read: format, encoding, header row, sheet or layer, the file's own CRS."""
+    size = len(upload.data)
+    parts = [FORMAT_LABELS.get(table.format, table.format), f"{size} 字节" if size < 1024 else size_text(size),
+             f"{len(table)} {'个要素' if table.has_geometry else '行数据'}", f"{len(table.columns)} 列"]
+    if table.encoding:
+        parts.append(f"编码 {table.encoding}")
+    if table.header_row:
+        parts.append(f"表头在第 {table.header_row} 行")
+    if table.sheet:
+        parts.append(f"工作表「{table.sheet}」")
+    if table.layer:
+        parts.append(f"图层「{table.layer}」")
+    if table.source_crs:
+        parts.append(f"文件坐标系 {table.source_crs}")
+    st.success(safe.md_text(f"已读取「{upload.name}」：" + "，".join(parts)), icon=":material/task:")
+    with st.expander(f"查看读到的前 {min(20, len(table))} 行"):
+        st.dataframe(table.preview(20), hide_index=True)
+
+
+# Choices ------------------------------------------------------------------------------------------------------
+def mapping_editor(table: Table, key: str) -> dict[str, str]:
+    """One selector per target field, defaults from detect_mapping; returns the user's mapping."""
+    detected = detect_mapping(table.columns)
+    columns = table.columns
+    options = [NOT_MAPPED, *columns]
+    mapping: dict[str, str] = {}
+    located = table.has_geometry or "lonlat" in detected or {"lon", "lat"} <= set(detected)
+    complete = {"name", "status"} <= set(detected) and located
+    summary = "，".join(f"{safe.md_text(c)} → {TARGETS[t].split('（')[0]}" for t, c in detected.items())
+    st.caption(f"自动识别了 {len(detected)} 列：{summary or '无'}。" + ("" if complete else "有必需的列没有识别出来，请在下面指定。"))
+    targets = list(TARGETS)
+    with st.expander("修改列对应（“—”表示不导入该项）", expanded=not complete):
+        if table.has_geometry:
+            st.caption("这是带几何的地理文件：点位置取自要素的几何（也可改为从经纬度列读取）。")
+        per_row = 4
+        for start in range(0, len(targets), per_row):
+            cells = st.columns(per_row)
+            for cell, target in zip(cells, targets[start:start + per_row]):
+                default = detected.get(target, NOT_MAPPED)
+                chosen = cell.selectbox(TARGETS[target], options, index=options.index(default),
+                                        format_func=lambda c: "—" if c == NOT_MAPPED else safe.plain(c),
+                                        key=f"imp_map_{key}_{target}")
+                if chosen != NOT_MAPPED:
+                    mapping[target] = chosen
+    return mapping
+
+
+def kind_selector(mapping: dict[str, str], key: str) -> str | None:
+    kinds = list(model.KINDS)
+    if "kind" in mapping:
+        label, placeholder = "类型列为空的行按此类型导入（可不选）", "不指定"
+    else:
+        label, placeholder = "文件中没有类型列：整个文件的点位类型", "请选择类型"
+    return st.selectbox(label, kinds, index=None, placeholder=placeholder, format_func=model.kind_label,
+                        key=f"imp_kind_{key}")
+
+
+def crs_selector(table: Table, key: str) -> str:
+    hint = headers.shift_hint([table.name, *table.columns])
+    default = hint[0] if hint else "wgs84"
+    if table.source_crs:
+        help_text = (f"文件自带坐标系 {table.source_crs}，已换算为 WGS-84。只有当坐标原本取自高德/腾讯/微信（GCJ-02）"
+                     f"或百度（BD-09）地图时，才需改选对应项以去除偏移。")
+        default = hint[0] if hint else "wgs84"
+    else:
+        help_text = ("GPS、天地图和奥维等为 WGS-84/CGCS2000；从高德、腾讯、微信位置取的坐标为 GCJ-02；从百度地图取的为 BD-09。"
+                     "选错会让点位偏移约 500 米。")
+    crs = st.selectbox("坐标的来源（坐标系）", list(CRS_CHOICES), index=list(CRS_CHOICES).index(default),
+                       format_func=coords.CRS_LABELS.get, key=f"imp_crs_{key}", help=help_text)
+    if table.source_crs:
+        st.caption(safe.md_text(f"文件自带坐标系：{table.source_crs}（已按此换算为 WGS-84）"))
+    return crs
+
+
+# The plan -----------------------------------------------------------------------------------------------------
+def plan_for(table: Table, upload_key: str, user: User, mapping: dict[str, str], crs: str,
+             kind: str | None) -> ImportPlan:
+    """build_plan, memoised on everything it depends on (including the store's data version)."""
+    key = (upload_key, tuple(sorted(mapping.items())), crs, kind, user, data.version())
+    cached = st.session_state.get(_PLAN)
+    if cached and cached[0] == key:
+        return cached[1]
+    plan = build_plan(table, data.store(), user, mapping=mapping, crs=crs, kind=kind)
+    st.session_state[_PLAN] = (key, plan)
+    return plan
+
+
+def show_warnings(plan: ImportPlan) -> None:
+    for message in plan.file_errors:
+        st.error(safe.md_text(message), icon=":material/error:")
+    for message in plan.warnings:
+        st.warning(safe.md_text(message), icon=":material/warning:")
+
+
+def counts(plan: ImportPlan) -> None:
+    c = plan.counts()
+    word = plan.table.row_word
+    cells = st.columns(6)
+    cells[0].metric(f"总{word}数", c["total"])
+    cells[1].metric("可导入", c["good"])
+    cells[2].metric(f"有误{word}", c["bad"])
+    cells[3].metric("新增", c["new"])
+    cells[4].metric("更新", c["update"])
+    cells[5].metric("无变化", c["unchanged"])
+
+
+def _no_formula(value):
+    """Report cells that Excel would run as a formula get a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def report_csv(plan: ImportPlan) -> bytes:
+    frame = plan.problems[list(PROBLEM_COLUMNS)].copy()
+    for column in ("列", "值", "原因"):
+        frame[column] = frame[column].map(_no_formula)
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def report(plan: ImportPlan) -> None:
+    """Every bad row: 行号/列/值/原因, plus the same as a CSV for Excel."""
+    problems = plan.problems
+    if problems.empty:
+        if not plan.file_errors:
+            st.success("没有发现有误的行。", icon=":material/check_circle:")
+        return
+    word = plan.table.row_word
+    st.markdown(f"##### 有误的{word}（{len(plan.bad_rows)} {word}，{len(problems)} 处问题）")
+    st.caption(f"“行号”是在原文件中看到的{'要素序号' if plan.table.has_geometry else '行号'}；这些{word}不会被导入，"
+               f"改正后可再次导入同一文件（已导入的行不会重复）。")
+    st.dataframe(problems, hide_index=True, width="stretch", key="imp_problems",
+                  column_config={"行号": st.column_config.NumberColumn("行号", width=60, format="%d"),
+                                "列": st.column_config.TextColumn("列", width=110),
+                                "值": st.column_config.TextColumn("值", width=160),
+                                "原因": st.column_config.TextColumn("原因", width=900)})
+    stem = Path(plan.table.name).stem
+    st.download_button("下载问题清单（CSV）", data=report_csv(plan), file_name=f"{stem}_导入问题清单.csv",
+                       mime="text/csv", on_click="ignore", icon=":material/download:", key="imp_report_csv")
+
+
+def good_rows_table(plan: ImportPlan) -> pd.DataFrame:
+    good = plan.good
+    return pd.DataFrame({
+        "行号": good["row"], "处理": good["action"].map(ACTION_LABELS), "类型": good["kind"].map(model.kind_label),
+        "名称": good["name"], "状态": good["status"], "乡镇（街道）": good["unit_name"],
+        "经度": good["lon"].round(6), "纬度": good["lat"].round(6), "变更内容": good["changed"],
+    })
+
+
+def preview_map(plan: ImportPlan) -> None:
+    """The good rows over the offline base map, one layer per action (新增/更新/无变化)."""
+    good = plan.good
+    geography = data.map_geography()
+    base = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography)
+    groups = []
+    for action, label in ACTION_LABELS.items():
+        part = good[good["action"] == action].reset_index(drop=True)
+        if len(part):
+            frame = part.assign(id=[f"row-{r}" for r in part["row"]])
+            groups.append(points_layer(frame, name=f"{label}（{len(part)}）", shared_renderer=True))
+    if len(good):
+        pad = 0.01
+        box = (good["lat"].min() - pad, good["lon"].min() - pad, good["lat"].max() + pad, good["lon"].max() + pad)
+        view = mapview.view_for_bounds(box)
+    else:
+        view = mapview.view_for_bounds(geography.bounds[""])
+    mapview.show(base, groups, view, key="imp_map")
+
+
+def preview(plan: ImportPlan) -> None:
+    if plan.good.empty:
+        st.info("没有可以导入的行。")
+        return
+    c = plan.counts()
+    st.markdown(f"##### 可导入的{plan.table.row_word}（新增 {c['new']}，更新 {c['update']}，无变化 {c['unchanged']}）")
+    if c["good"] and c["new"] == 0 and c["update"] == 0:
+        st.info("这些行与系统中已有的点位完全相同，导入不会做任何修改。", icon=":material/info:")
+    tab_map, tab_table = st.tabs(["地图预览", "列表"])
+    with tab_map:
+        preview_map(plan)
+    with tab_table:
+        st.dataframe(good_rows_table(plan), hide_index=True, width="stretch", key="imp_good")
+
+
+# Commit -------------------------------------------------------------------------------------------------------
+def commit_step(plan: ImportPlan, upload_key: str) -> None:
+    """全部导入 (only without bad rows) or 仅导入有效行; the result stays on the page after the rerun."""
+    c = plan.counts()
+    blocked = bool(plan.file_errors) or c["good"] == 0
+    left, right, _ = st.columns([1, 1, 2])
+    all_rows = left.button("全部导入", type="primary", disabled=blocked or c["bad"] > 0, key="imp_commit_all",
+                           icon=":material/upload:", width="stretch",
+                           help="有误的行改正之前不能全部导入" if c["bad"] else "在一个事务中写入全部行")
+    valid_only = right.button(f"仅导入有效行（{c['good']}）", disabled=blocked or c["bad"] == 0,
+                              key="imp_commit_valid", icon=":material/playlist_add_check:", width="stretch",
+                              help=f"跳过 {c['bad']} 个有误的{plan.table.row_word}，只写入可导入的行")
+    if all_rows or valid_only:
+        try:
+            result = commit(data.store(), plan, valid_only=bool(valid_only))
+        except StoreError as error:
+            st.session_state[_RESULT] = (upload_key, "error", str(error))
+        else:
+            if result.written:
+                text = f"导入完成：{result.summary()}。"
+            else:
+                text = f"没有任何变化：文件中的点位与系统中已有的完全相同（{result.summary()}）。"
+            st.session_state[_RESULT] = (upload_key, "done" if result.written else "same", text)
+        st.session_state.pop(_PLAN, None)
+        st.rerun()
+
+
+def last_result(upload_key: str) -> None:
+    stored = st.session_state.get(_RESULT)
+    if not stored or stored[0] != upload_key:
+        return
+    _, outcome, text = stored
+    if outcome == "error":
+        st.error(safe.md_text(f"导入失败，未写入任何数据：{text}"), icon=":material/error:")
+    elif outcome == "same":
+        st.info(safe.md_text(text), icon=":material/info:")
+    else:
+        st.success(safe.md_text(text), icon=":material/check_circle:")
