@@ -30,9 +30,10 @@ def server(browser, streamlit_server, tmp_path_factory):
 
 
 def sign_in(page, wait_for_app, name: str = "admin") -> None:
-    page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    main = page.locator('[data-testid="stMain"]')  # the page's own form, not the sidebar's account box
+    main.get_by_label("用户名").fill(name)
+    main.get_by_label("密码").fill(PASSWORD)
+    main.get_by_role("button", name="登录").click()
     wait_for_app(page)
 
 
