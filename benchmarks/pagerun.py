@@ -13,6 +13,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from loaders.store import open_store
+
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD_APP = ROOT / "dashboard" / "app.py"
 BENCH_APP = ROOT / "benchmarks" / "apps" / "points_page.py"
@@ -57,7 +59,7 @@ def store_env(path: Path):
 def _unit_widget(at: AppTest):
     for kind in ("multiselect", "selectbox"):
         for widget in getattr(at.sidebar, kind):
-            if widget.label.strip() == UNIT_LABEL:
+            if widget.label.strip().startswith(UNIT_LABEL):
                 return kind, widget
     raise LookupError(f"no sidebar widget labelled {UNIT_LABEL!r} on the page")
 
@@ -65,7 +67,10 @@ def _unit_widget(at: AppTest):
 def _set_unit(at: AppTest, name: str | None) -> None:
     kind, widget = _unit_widget(at)
     if kind == "multiselect":
-        widget.set_value([name] if name else [])
+        # The dashboard's town filter holds unit codes and shows their names.
+        units = open_store().units()
+        code = dict(zip(units["name"], units["code"])).get(name, name) if name else None
+        widget.set_value([code] if code else [])
     else:
         widget.set_value(name or widget.options[0])
 

@@ -1,7 +1,6 @@
 """Entry point: `streamlit run dashboard/app.py`. The page list is data: later pages are one more entry."""
 from __future__ import annotations
 
-import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 import streamlit as st  # noqa: E402
 
 from dashboard.assets import use_local_assets  # noqa: E402
+from dashboard.components import session  # noqa: E402
 
 # Not "pages/": a pages/ folder beside the entry script switches Streamlit to its legacy multipage mode, which runs
 # the file behind a URL like /issues without app.py (no wide layout, no st.navigation, a second menu).
@@ -46,9 +46,6 @@ PAGES: list[PageSpec] = [
 def navigation(pages: list[PageSpec] = PAGES):
     sections: dict[str, list] = {}
     for spec in pages:
-        if not (PAGES_DIR / spec.file).is_file():  # a page still being written must not take the dashboard down
-            logging.getLogger(__name__).warning("page file %s is missing; %s left out of the menu", spec.file, spec.title)
-            continue
         sections.setdefault(spec.section, []).append(
             st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path,
                     default=spec.default, visibility="hidden" if spec.hidden else "visible"))
@@ -72,7 +69,10 @@ def main() -> None:
     st.set_page_config(page_title="襄州一线协商地图", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="expanded")
     use_local_assets()
-    navigation().run()
+    page = navigation()
+    session.gate_viewing()
+    session.account_box()
+    page.run()
 
 
 main()
