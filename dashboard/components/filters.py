@@ -10,7 +10,7 @@ Values that cannot be understood are ignored with a notice, never an error.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 import pandas as pd
