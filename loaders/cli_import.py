@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import model
+from . import auth, model
 from .auth import User
 from .coords import CRS_LABELS
 from .importing import ImportFileError, ImportRefused, build_plan, commit, read, replace_areas
-from .importing.headers import TARGETS
+from .importing.headers import TARGETS, detect_mapping
 from .store import StoreError, open_store
 
 
@@ -27,16 +27,16 @@ def _mapping_overrides(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args) -> int:
-    user = getattr(args, "signed_in_user", None) or User(args.user, "admin")
     try:
         store = open_store(args.store)
+        # A named user imports with their own role and towns; without a name, the server's operator acts as admin
+        # (whoever runs commands on the server can change the file anyway).
+        user = auth.active_user(store, args.user) if args.user else User("cli", "admin")
         if args.areas:
             result = replace_areas(store, args.file, args.areas, user, source_crs=args.source_crs)
             print(result.summary())
             return 0
         table = read(args.file, sheet=args.sheet, source_crs=args.source_crs)
-        from .importing.headers import detect_mapping
-
         mapping = {**detect_mapping(table.columns), **_mapping_overrides(args.map)}
         plan = build_plan(table, store, user=user, mapping=mapping, crs=args.crs, kind=args.kind)
     except (StoreError, model.ValidationError) as error:
@@ -67,7 +67,7 @@ def register(commands) -> argparse.ArgumentParser:
     parser.add_argument("--crs", default="wgs84", choices=list(CRS_LABELS), help="坐标系（默认 wgs84）")
     parser.add_argument("--valid-only", action="store_true", help="有误的行跳过，只导入无误的行")
     parser.add_argument("--kind", help="整个文件的类型（文件中没有“类型”列时）：" + "、".join(model.KINDS))
-    parser.add_argument("--user", default="cli", help="记入修改记录的用户名（默认 cli，按管理员处理）")
+    parser.add_argument("--user", help="以此用户的角色和负责乡镇导入（默认：服务器操作员 cli，按管理员处理）")
     parser.add_argument("--sheet", help="Excel 工作表名（默认第一个有数据的）")
     parser.add_argument("--map", action="append", default=[], metavar="字段=列名",
                         help="纠正自动列对应，如 --map lon=X坐标，可重复")

@@ -11,11 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from loaders import coords
+from loaders import auth, coords
 from loaders.auth import User
 from loaders.importing import (ImportFileError, ImportRefused, build_plan, commit, detect_mapping, read,
                                replace_areas)
 from loaders.importing import archive
+from loaders.store import GeoPackageStore
 
 sys.path.insert(0, str(Path(__file__).parent))
 import import_files as files  # noqa: E402  (fixture builders beside this file; tests/ is not a package)
@@ -375,7 +376,7 @@ def test_kill_during_import_leaves_the_store_exactly_as_before(tmp_path, store_p
         import os, sys
         from loaders.auth import User
         from loaders.importing import build_plan, commit, read
-        from loaders.store import GeoPackageStore
+        from loaders.store import GeoPackageStore, GeoPackageStore
         store = GeoPackageStore(sys.argv[1])
         plan = build_plan(read(sys.argv[2]), store, User("kill", "admin"))
         def die(n):
@@ -446,9 +447,19 @@ def test_cli_dry_run_import_and_failure(tmp_path, store_path):
     failed = run_cli("import", str(bad), store=store_path)
     assert failed.returncode == 1 and "第 4 行，列「状态」，值「坏状态」" in failed.stdout
     assert snapshot(store_path) == before
+    auth.add_user(GeoPackageStore(store_path), "张三", "password-123", role="admin")
     done = run_cli("import", str(good), "--crs", "wgs84", "--user", "张三", store=store_path)
     assert done.returncode == 0 and "新增 4" in done.stdout
     with sqlite3.connect(store_path) as c:
         assert c.execute("SELECT updated_by FROM points WHERE external_id = 'HJ-001'").fetchone()[0] == "张三"
     again = run_cli("import", str(good), store=store_path)
     assert again.returncode == 0 and "新增 0，更新 0，无变化 4" in again.stdout
+
+
+def test_cli_import_as_a_named_editor_keeps_to_their_towns(tmp_path, store_path):
+    auth.add_user(GeoPackageStore(store_path), "黄集编辑", "password-123", role="editor", units=(HUANGJI,))
+    before = snapshot(store_path)
+    refused = run_cli("import", str(files.xlsx(tmp_path / "mixed.xlsx")), "--user", "黄集编辑", store=store_path)
+    assert refused.returncode == 1 and "张湾" in refused.stdout and snapshot(store_path) == before
+    unknown = run_cli("import", str(files.xlsx(tmp_path / "again.xlsx")), "--user", "无此人", store=store_path)
+    assert unknown.returncode == 1 and snapshot(store_path) == before
