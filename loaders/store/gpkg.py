@@ -11,7 +11,6 @@ import json
 import secrets
 import sqlite3
 import struct
-from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,7 @@ import shapely
 
 from .. import geography as geo
 from .. import model
-from . import users
+from . import sqlite, users
 from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -168,31 +167,12 @@ class GeoPackageStore(Store):
         self._cached: tuple[str, geo.Geography, frozenset[str]] | None = None
 
     # Connection ---------------------------------------------------------------------------------------
-    @contextmanager
     def _read(self):
-        connection = sqlite3.connect(self.path, timeout=30)
-        try:
-            yield connection
-        finally:
-            connection.close()
+        return sqlite.reading(self.path)
 
-    @contextmanager
     def _write(self):
         """One transaction: everything inside commits together or not at all, then data_version moves on."""
-        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            yield connection
-            connection.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'")
-            connection.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
-                               "WHERE table_name = 'points'")
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
+        return sqlite.transaction(self.path, before_commit=_mark_changed)
 
     def transaction(self):
         """A write transaction for several changes at once (an import): pass it as `connection=` to the writers."""
@@ -448,6 +428,12 @@ class GeoPackageStore(Store):
              json.dumps(change.before, ensure_ascii=False, default=str),
              json.dumps(change.after, ensure_ascii=False, default=str)),
         )
+
+
+def _mark_changed(connection) -> None:
+    connection.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'")
+    connection.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+                       "WHERE table_name = 'points'")
 
 
 def _quote(column: str) -> str:

@@ -11,9 +11,9 @@ move the store's data_version: signing in must not invalidate the pages' data ca
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import contextmanager
 from pathlib import Path
+
+from . import sqlite
 
 USER_COLUMNS: tuple[str, ...] = (
     "name", "role", "units", "password_hash", "disabled", "failed_count", "locked_until", "last_sign_in",
@@ -41,23 +41,15 @@ def _path_of(store_or_path) -> Path:
 def ensure_schema(store_or_path) -> None:
     """Add the users and sessions tables to a store that lacks them (idempotent, one transaction)."""
     path = _path_of(store_or_path)
-    connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-    try:
+    with sqlite.reading(path) as connection:
         present = {r[0] for r in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'sessions')")}
-        if present == {"users", "sessions"}:
-            return
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    connection.execute(statement)
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-    finally:
-        connection.close()
+    if present == {"users", "sessions"}:
+        return
+    with sqlite.transaction(path) as connection:
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                connection.execute(statement)
 
 
 def _row_to_user(row) -> dict:
@@ -74,28 +66,12 @@ class UserTable:
         self.path = _path_of(store_or_path)
         ensure_schema(self.path)
 
-    @contextmanager
     def _read(self):
-        connection = sqlite3.connect(self.path, timeout=30)
-        try:
-            yield connection
-        finally:
-            connection.close()
+        return sqlite.reading(self.path)
 
-    @contextmanager
     def write(self):
         """One short write transaction (no bcrypt work inside it: other writers wait while it is open)."""
-        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            yield connection
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
+        return sqlite.transaction(self.path)
 
     # Users ----------------------------------------------------------------------------------------------
     def get(self, name: str, connection=None) -> dict | None:
