@@ -68,7 +68,8 @@ def browser_part(row: dict, changes: int, log) -> dict:
     first = units[units["in_network"]].iloc[0]
     app, label = pagerun.page_under_test()
     result = browser.measure(app, store.path, row["points"], first["name"],
-                             int(row["_frame_counts"].get(first["code"], 0)), changes=changes)
+                             int(row["_frame_counts"].get(first["code"], 0)), changes=changes,
+                             town_short=first["short_name"])
     result["page"] = label
     log(f"[{row['points']}] browser: {result}")
     return result
