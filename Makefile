@@ -36,7 +36,7 @@ store: $(VENV)/.installed
 	XZMAP_STORE=$(STORE) $(BIN)/python -m loaders init
 
 run: setup
-	@XZMAP_STORE=$(STORE) $(BIN)/python -m loaders users hint 2>/dev/null || true
+	@XZMAP_STORE=$(STORE) $(BIN)/python -m loaders users hint || true
 	XZMAP_STORE=$(STORE) $(BIN)/python -m streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT)
 
 # Browser tests need Debian's Chromium and CJK fonts; installed here when missing and running as root.

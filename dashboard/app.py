@@ -12,6 +12,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 import streamlit as st  # noqa: E402
 
 from dashboard.assets import use_local_assets  # noqa: E402
+from dashboard import memory  # noqa: E402
 from dashboard.components import session  # noqa: E402
 
 # Not "pages/": a pages/ folder beside the entry script switches Streamlit to its legacy multipage mode, which runs
@@ -72,7 +73,10 @@ def main() -> None:
     page = navigation()
     session.gate_viewing()
     session.account_box()
-    page.run()
+    try:
+        page.run()
+    finally:  # also after st.rerun()/st.stop()
+        memory.collect_now_and_then()
 
 
 main()

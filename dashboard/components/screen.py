@@ -35,7 +35,7 @@ from streamlit_folium import st_folium
 from loaders import config, model
 from loaders.store import PointFilter
 
-from .. import basemaps, data, mapview
+from .. import basemaps, data, mapview, memory
 from ..pointlayer import STAGE_COLORS, points_layer
 from .filters import unit_lookup
 from .safe import html_text
@@ -582,6 +582,7 @@ def _live(presets: Presets) -> None:
     """Everything that changes: runs every `presets.tick` seconds as a fragment (the page itself never reruns)."""
     ss = st.session_state
     ss[_RUNS] = ss.get(_RUNS, 0) + 1
+    memory.collect_now_and_then()  # fragment runs skip app.py, where the other pages collect
     snapshot, stale_since = current_snapshot(presets)
     if snapshot is None:
         st.markdown('<div class="xz-waiting">正在连接数据…<br><small>数据源暂时无法读取，稍后自动重试</small></div>',

@@ -1,7 +1,6 @@
 """The real dashboard in Chromium with the network blocked: map, points, filters, clicks, links, screenshots."""
 from __future__ import annotations
 
-import shutil
 from urllib.parse import quote
 
 import pytest

@@ -6,9 +6,27 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from loaders import auth
+
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = {None: "views/overview.py", "demo_site": "views/demo_sites.py", "well": "views/wells.py",
          "bridge": "views/bridges.py", "issue": "views/issues.py"}
+
+
+PASSWORD = "password-123"
+
+
+def open_signed_in(store, page: str, role: str | None = "admin", units=(), name: str = "staff") -> AppTest:
+    """`page` after one run, signed in as a new user with `role` (None: not signed in)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if role:
+        user = auth.add_user(store, name, PASSWORD, role, units)
+        at.session_state["auth_token"] = auth.start_session(store, user)
+    at.run()  # st.navigation registers the pages; then a page with its own url_path can be chosen
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def map_args(at: AppTest) -> dict:

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 import shapely
-from pagehelpers import APP
+from pagehelpers import PASSWORD, open_signed_in
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components import admin_areas, admin_backup
@@ -15,24 +15,10 @@ from dashboard.components.safe import md_text
 from loaders import auth
 
 PAGE = "views/admin.py"
-PASSWORD = "password-123"
-
-
-@pytest.fixture(autouse=True)
-def fast_bcrypt(monkeypatch):
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
 
 
 def open_page(store, role: str | None = "admin", units=(), name: str = "boss") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if role:
-        user = auth.add_user(store, name, PASSWORD, role, units)
-        at.session_state["auth_token"] = auth.start_session(store, user)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_signed_in(store, PAGE, role, units, name)
 
 
 def texts(elements) -> str:

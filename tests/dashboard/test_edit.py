@@ -17,11 +17,6 @@ EDIT_PAGE = "views/edit.py"
 HOSTILE = "<img src=x onerror=alert(1)>${alert(2)}\\1"
 
 
-@pytest.fixture(autouse=True)
-def fast_bcrypt(monkeypatch):
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
-
-
 def unit_code(store, short: str) -> str:
     units = store.units()
     return str(units.loc[units["short_name"] == short, "code"].iloc[0])

@@ -8,37 +8,23 @@ import sys
 from pathlib import Path
 
 import pytest
-from pagehelpers import APP, map_args, payloads
+from pagehelpers import map_args, open_signed_in, payloads
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components import importer
-from loaders import auth, model
+from loaders import model
 from loaders.store import PointFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "loaders"))
 import import_files
 
 PAGE = "views/import_data.py"
-PASSWORD = "password-123"
 HOSTILE = "<img src=x onerror=alert(1)>${alert(2)}\\1 **粗体** [链接](http://x)"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture(autouse=True)
-def fast_bcrypt(monkeypatch):
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
-
-
 def open_page(store, role: str | None = "admin", units=(), name: str = "staff") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if role:
-        user = auth.add_user(store, name, PASSWORD, role, units)
-        at.session_state["auth_token"] = auth.start_session(store, user)
-    at.run()  # st.navigation registers the pages; then the custom url_path page can be chosen
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_signed_in(store, PAGE, role, units, name)
 
 
 def upload(at: AppTest, name: str, content: bytes, mime: str = "text/csv") -> AppTest:
