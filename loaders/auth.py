@@ -380,10 +380,3 @@ def end_session(store, token: str | None) -> None:
         table = UserTable(store)
         with table.write() as c:
             table.delete_sessions(c, token_hash=_token_hash(token))
-
-
-def end_sessions(store, name: str) -> None:
-    """Sign a user out everywhere."""
-    table = UserTable(store)
-    with table.write() as c:
-        table.delete_sessions(c, user=name)

@@ -12,6 +12,7 @@ showing cached old numbers, and every session is ended (sign in again).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -160,9 +161,8 @@ def restore(snapshot: Path | str, store_path: Path | str, now: dt.datetime | Non
                 target.close()
                 source.close()
         else:
-            wal = sqlite3.connect(staged)
-            wal.execute("PRAGMA journal_mode = WAL")
-            wal.close()
+            with contextlib.closing(sqlite3.connect(staged)) as wal:
+                wal.execute("PRAGMA journal_mode = WAL")
             os.replace(staged, store_path)
         return kept
     except sqlite3.Error as error:

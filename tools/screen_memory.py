@@ -72,8 +72,8 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         for _ in range(120):
             try:
-                urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
-                break
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1):
+                    break
             except OSError:
                 time.sleep(0.5)
         tour = f"&tour={args.tour}" if args.tour else "&tour=off"

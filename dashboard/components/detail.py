@@ -9,7 +9,6 @@ from .. import data
 from . import selection
 from .safe import md_text
 
-SHOWN_ALWAYS = ("status", "stage", "unit_name", "village")
 HIDDEN = {"name", "kind", "status", "village"}
 
 

@@ -168,7 +168,7 @@ def move_section(editor: Editor, record: dict, names: dict[str, str]) -> None:
 def delete_section(editor: Editor, record: dict) -> None:
     messages(st.session_state.pop("_del_result", None))
     st.write("删除后点位不再出现在地图、统计和导出中；它的资料、督办记录和修改记录都会保留，可随时在「已删除点位」中恢复。")
-    confirmed = st.checkbox(f"我确认删除「{record['name']}」", key="del_confirm")
+    confirmed = st.checkbox(f"我确认删除「{md_text(record['name'])}」", key="del_confirm")
     st.button("删除点位", key="del_point", disabled=not confirmed, on_click=_delete, args=(editor, record),
               icon=":material/delete:")
 
@@ -290,7 +290,8 @@ def deleted_mode(editor: Editor, names: dict[str, str]) -> None:
     pick_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
     chosen = pick_col.selectbox("恢复哪个点位", list(labels), format_func=labels.get, key="restore_pick")
     button_col.button("恢复", key="restore_point", type="primary", on_click=_restore,
-                      args=(editor, chosen, labels[chosen].split("（")[0]), icon=":material/restore_from_trash:",
+                      args=(editor, chosen, {r.id: r.name for r in restorable}[chosen]),
+                      icon=":material/restore_from_trash:",
                       width="stretch")
 
 

@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from loaders import config, export, model
-from loaders.store import PointFilter, open_store
+from loaders import export, model
+from loaders.store import PointFilter
+
+from .. import data
 
 FORMATS = (("csv", "CSV", "text/csv"),
            ("xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -23,8 +25,7 @@ def file_name(fmt: str, kind: str | None = None, today: dt.date | None = None) -
 
 def export_data(where: PointFilter, fmt: str) -> bytes:
     """Runs only when a button is clicked: every column of the filtered points."""
-    store = open_store(config.store_path())
-    return export.export_bytes(store.points(where), fmt, store.units())
+    return export.export_bytes(data.export_points(where), fmt, data.units(data.version()))
 
 
 def buttons(where: PointFilter, kind: str | None, total: int) -> None:

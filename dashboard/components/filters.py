@@ -19,10 +19,11 @@ import streamlit as st
 from loaders import model
 from loaders.store import PointFilter
 
+from .safe import md_text
+
 FILTER_KEYS = ("unit", "kind", "stage", "status", "q", "from", "to")
 W_UNIT, W_KIND, W_STAGE, W_STATUS, W_Q, W_FROM, W_TO = ("f_unit", "f_kind", "f_stage", "f_status", "f_q", "f_from",
                                                        "f_to")
-WIDGETS = (W_UNIT, W_KIND, W_STAGE, W_STATUS, W_Q, W_FROM, W_TO)
 _PENDING = "_xz_pending_filters"
 _PAGE = "_xz_filters_page"
 _LAST = "_xz_last_filters"
@@ -49,10 +50,6 @@ class FilterState:
             statuses=self.statuses, keyword=self.keyword.strip(),
             date_from=self.date_from.isoformat() if self.date_from else None,
             date_to=self.date_to.isoformat() if self.date_to else None)
-
-    @property
-    def is_default(self) -> bool:
-        return self == FilterState()
 
 
 def _split(value) -> list[str]:
@@ -208,7 +205,7 @@ def sidebar(units: pd.DataFrame, fixed_kind: str | None, date_bounds: tuple[dt.d
     bar = st.sidebar
     bar.markdown("#### 筛选")
     if ss.get(_NOTICE):
-        bar.warning(ss.pop(_NOTICE), icon="ℹ️")
+        bar.warning(md_text(ss.pop(_NOTICE)), icon="ℹ️")  # it quotes what the link said
     unit_codes = bar.multiselect("乡镇（街道）", list(units["code"]), format_func=lambda c: names.get(c, c),
                                  key=W_UNIT, placeholder="全部 17 个乡镇（街道）")
     if fixed_kind:

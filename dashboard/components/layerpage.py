@@ -99,7 +99,7 @@ def _handle_click(result: dict, state: filters.FilterState, view: data.View, net
                 filters.request(state.but(units=(code,)))
                 st.rerun()
         else:
-            st.toast(f"{names.get(code, properties.get('short_name', ''))}不在一线协商网络的 17 个乡镇（街道）内。")
+            st.toast(f"{md_text(names.get(code, properties.get('short_name', '')))}不在一线协商网络的 17 个乡镇（街道）内。")
         return
     for frame in view.parts.values():
         row = clicked_row(frame, drawing)

@@ -35,7 +35,8 @@ def plain(value) -> str:
 
 def html_text(value) -> str:
     """Text for HTML that may pass through a JS string or template: no tags, no `${`, no backslash escapes."""
-    escaped = html.escape(plain(value), quote=True)
+    # HTML shows a line break as a space anyway; a blank line would end an HTML block inside st.markdown.
+    escaped = html.escape(re.sub(r"\s*[\r\n]+\s*", " ", plain(value)), quote=True)
     return "".join(_JS_ENTITIES.get(ch, ch) for ch in escaped)
 
 

@@ -240,7 +240,7 @@ def _change_text(action: str, fields: list, before: dict, after: dict) -> str:
     if action == "create":
         return f"新增{model.kind_label(after['kind'])}" if after.get("kind") in model.KINDS else "新增点位"
     if action == "follow_up":
-        text = str(after.get("text") or "").strip()
+        text = " ".join(str(after.get("text") or "").split())
         return "跟踪记录" + (f"：{text[:18]}{'…' if len(text) > 18 else ''}" if text else "")
     return _ACTIONS.get(action, action)
 
@@ -439,7 +439,7 @@ def map_layers(snapshot: Snapshot, stop: str) -> list[folium.FeatureGroup]:
     for kind, frame in snapshot.view.parts.items():
         groups.append(points_layer(frame, name=model.kind_label(kind), radius=7, shared_renderer=True))
         if stop:
-            mine = frame[frame["unit_code"].fillna("").map(lambda c: snapshot.area_of.get(c, c)) == stop]
+            mine = frame[in_area(snapshot, frame, stop)]
             if len(mine):
                 groups.append(points_layer(mine.reset_index(drop=True), name=f"{model.kind_label(kind)}（巡览）",
                                            radius=11, shared_renderer=True))
@@ -528,12 +528,17 @@ def kpi_html(figures: list[Kpi]) -> str:
     return f'<div class="xz-kpis">{"".join(cards)}</div>'
 
 
+def in_area(snapshot: Snapshot, points: pd.DataFrame, area: str) -> pd.Series:
+    """Which points the map draws in `area`: units without an area of their own (襄北农场 …) count in their host's."""
+    return points["unit_code"].fillna("").map(lambda c: snapshot.area_of.get(c, c)) == area
+
+
 def tour_html(snapshot: Snapshot, stop: str, stops: list[str], running: bool) -> str:
     if stop:
         name = snapshot.names.get(stop, stop)
         full = snapshot.units.loc[snapshot.units["code"] == stop, "name"]
         name = str(full.iloc[0]) if len(full) else name
-        mine = snapshot.view.points[snapshot.view.points["unit_code"] == stop]
+        mine = snapshot.view.points[in_area(snapshot, snapshot.view.points, stop)]
     else:
         name = "襄州区全域" if not snapshot.presets.units else "所选乡镇"
         mine = snapshot.view.points

@@ -193,6 +193,7 @@ def test_exports_have_chinese_dated_names_and_excel_friendly_csv(store_path):
 def test_safe_helpers():
     assert html_text(HOSTILE) == "&lt;img src=x onerror=alert(1)&gt;&#36;{alert(2)}&#92;1"
     assert "`" not in html_text("`x`")
+    assert html_text("甲\n\n  乙") == "甲 乙"  # a blank line would end an HTML block in markdown
     assert md_text("[a](javascript:x) $x$ *b*") == r"\[a\]\(javascript\:x\) \$x\$ \*b\*"
 
 
