@@ -21,6 +21,16 @@ def flash(kind: str, text: str) -> None:
     st.session_state[_FLASH] = (kind, text)
 
 
+def attempt(change, success) -> None:
+    """Run one account change; flash its Chinese refusal, or `success(result)` when it went through."""
+    try:
+        result = change()
+    except auth.AuthError as error:
+        flash("error", str(error))
+    else:
+        flash("ok", success(result))
+
+
 def show_flash() -> None:
     stored = st.session_state.pop(_FLASH, None)
     if stored:
@@ -83,12 +93,8 @@ def add_user_form(store, actor: User) -> None:
             if password != again:
                 flash("error", "两次输入的密码不一致，未添加用户")
             else:
-                try:
-                    user = auth.add_user(store, name, password, role, _units_for(role, units), actor=actor)
-                except auth.AuthError as error:
-                    flash("error", str(error))
-                else:
-                    flash("ok", f"已添加用户「{user.name}」（{user.role_label}）")
+                attempt(lambda: auth.add_user(store, name, password, role, _units_for(role, units), actor=actor),
+                        lambda user: f"已添加用户「{user.name}」（{user.role_label}）")
             st.rerun()
 
 
@@ -111,14 +117,11 @@ def manage_user(store, actor: User, users: pd.DataFrame) -> None:
                                default=[c for c in record["units"] if c in codes], format_func=unit_names.get,
                                key=f"adm_units_{chosen}", placeholder="选择一个或多个乡镇（街道）")
         if st.form_submit_button("保存角色", type="primary"):
-            try:
-                user = auth.set_role(store, chosen, role, _units_for(role, units), actor=actor)
-            except auth.AuthError as error:
-                flash("error", str(error))
-            else:
+            def changed(user) -> str:
                 scope = "、".join(unit_names.get(c, c) for c in user.units)
-                flash("ok", f"已把「{chosen}」改为{user.role_label}" + (f"（{scope}）" if scope else "")
-                      + "，下次打开页面时生效")
+                return f"已把「{chosen}」改为{user.role_label}" + (f"（{scope}）" if scope else "") + "，下次打开页面时生效"
+
+            attempt(lambda: auth.set_role(store, chosen, role, _units_for(role, units), actor=actor), changed)
             st.rerun()
     with password_tab, st.form(f"adm_password_form_{chosen}", clear_on_submit=True, border=False):
         st.caption(f"为 {tag} 设置新密码；同时解除锁定，并让其在所有设备上退出登录。")
@@ -128,12 +131,8 @@ def manage_user(store, actor: User, users: pd.DataFrame) -> None:
             if password != again:
                 flash("error", "两次输入的密码不一致，密码未修改")
             else:
-                try:
-                    auth.set_password(store, chosen, password, actor=actor)
-                except auth.AuthError as error:
-                    flash("error", str(error))
-                else:
-                    flash("ok", f"已重设「{chosen}」的密码")
+                attempt(lambda: auth.set_password(store, chosen, password, actor=actor),
+                        lambda _: f"已重设「{chosen}」的密码")
             st.rerun()
     with state_tab:
         if record["disabled"]:
@@ -144,10 +143,6 @@ def manage_user(store, actor: User, users: pd.DataFrame) -> None:
             label, disable = "停用账号", True
         if st.button(label, key=f"adm_toggle_{chosen}", type="secondary",
                      icon=":material/block:" if disable else ":material/check_circle:"):
-            try:
-                auth.set_disabled(store, chosen, disable, actor=actor)
-            except auth.AuthError as error:
-                flash("error", str(error))
-            else:
-                flash("ok", f"已{'停用' if disable else '启用'}「{chosen}」")
+            attempt(lambda: auth.set_disabled(store, chosen, disable, actor=actor),
+                    lambda _: f"已{'停用' if disable else '启用'}「{chosen}」")
             st.rerun()
