@@ -8,12 +8,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import auth, model
+from . import model
 from .auth import User
+from .editing import Editor
 from .coords import CRS_LABELS
 from .importing import ImportFileError, ImportRefused, build_plan, commit, read, replace_areas
 from .importing.headers import TARGETS, detect_mapping
 from .store import StoreError, open_store
+
+
+OPERATOR = User("cli", "admin")  # whoever runs commands on the server can change the file anyway
 
 
 def _mapping_overrides(pairs: list[str]) -> dict[str, str]:
@@ -31,7 +35,8 @@ def cmd_import(args) -> int:
         store = open_store(args.store)
         # A named user imports with their own role and towns; without a name, the server's operator acts as admin
         # (whoever runs commands on the server can change the file anyway).
-        user = auth.active_user(store, args.user) if args.user else User("cli", "admin")
+        editor = Editor.for_user(store, args.user) if args.user else Editor(store, OPERATOR)
+        user = editor.user
         if args.areas:
             result = replace_areas(store, args.file, args.areas, user, source_crs=args.source_crs)
             print(result.summary())
@@ -51,7 +56,7 @@ def cmd_import(args) -> int:
     if args.dry_run:
         return 0 if plan.ok else 1
     try:
-        result = commit(store, plan, valid_only=args.valid_only)
+        result = commit(editor, plan, valid_only=args.valid_only)
     except (ImportRefused, StoreError, model.ValidationError) as error:
         print(f"错误：{error}", file=sys.stderr)
         return 1

@@ -114,8 +114,7 @@ def cmd_restore(args) -> int:
 
 def cmd_revert(args) -> int:
     store = open_store(args.store)
-    user = auth.active_user(store, args.user)
-    record = Editor(store, user).revert(args.change_id)
+    record = Editor.for_user(store, args.user).revert(args.change_id)
     print(f"已撤销修改记录 {args.change_id}：「{record['name']}」现为版本 {record['version']}")
     return 0
 

@@ -1,15 +1,27 @@
-"""The one place where writes are permission-checked. Forms, map clicks, imports and the CLI all write through
-`Editor(store, user)`; it checks the user's role and units and then delegates to the store, which validates,
-audits and versions each change.
+"""The one place where writes are permission-checked. Forms, map clicks, imports and the CLI all write through an
+`Editor`; it checks the user's role and units and then delegates to the store, which validates, audits and versions
+each change.
 
-Rules: nobody signed in and viewers write nothing; an editor changes only points whose unit — before and after the
-change — is one of theirs (moving a point into another unit, or adding one located there, counts); only admins
-revert. Refusals are `PermissionDenied` (a `StoreError`) with a Chinese message naming the point and the unit.
+Who is writing is settled at the moment of each write, not when the page was drawn: an editor made for a sign-in
+session (`Editor.for_session`) reads the session and the user's current role and units again before every write, and
+one made for a named CLI user (`Editor.for_user`) reads that user again. So a user disabled, signed out, given a new
+password or moved to other towns while a form is open writes nothing more. `Editor(store, user)` keeps a fixed user:
+for the server operator and for tests.
+
+Rules: nobody signed in and viewers write nothing; an editor changes only points whose unit is one of theirs, and
+a point they add or move must *land* in one of their units: its unit (given, or taken from its position) and the
+area its position lies in must both be theirs. Only admins revert. Refusals are `PermissionDenied` (a `StoreError`)
+with a Chinese message naming the point and the unit; nothing is written.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from . import auth
 from .auth import User
 from .store.base import NotFoundError, Store, StoreError
+
+SESSION_LOST = "登录已失效（已退出、超时、账号被停用或密码已更改），本次修改没有保存；请重新登录后再试"
 
 
 class PermissionDenied(StoreError):
@@ -17,9 +29,22 @@ class PermissionDenied(StoreError):
 
 
 class Editor:
-    def __init__(self, store: Store, user: User | None):
+    def __init__(self, store: Store, user: User | None, *, session: str | None = None, recheck: bool = False):
         self.store = store
-        self.user = user
+        self.user = user  # as of the last check; pages use it for labels and to show or hide controls
+        self._session = session
+        self._recheck = recheck
+        self._unit_table = None
+
+    @classmethod
+    def for_session(cls, store: Store, token: str | None) -> "Editor":
+        """The editor for a sign-in session (pages): every write re-reads the session and the user."""
+        return cls(store, auth.user_for_session(store, token) if token else None, session=token or "")
+
+    @classmethod
+    def for_user(cls, store: Store, name: str) -> "Editor":
+        """The editor for a named user (the CLI's --user): every write re-reads the user by name."""
+        return cls(store, auth.active_user(store, name), recheck=True)
 
     # What the user may do (pages use these to show or hide controls) -------------------------------------------
     @property
@@ -38,94 +63,174 @@ class Editor:
             return tuple(self.store.units()["code"])
         return tuple(self.user.units)
 
+    def refusal(self, record: dict, current: dict | None = None, user: User | None = None) -> str | None:
+        """Why `user` (default: the current one) may not write `record` -- a validated point as it will be stored
+        (kind, lon, lat, unit_code, name) -- over `current` (None for a new point); None when allowed.
+
+        The import's check uses this for every row before anything is written; the writes below use it again,
+        inside their transaction, on what the store actually produced."""
+        user = self.user if user is None else user
+        problem = _writer_problem(user)
+        if problem:
+            return problem
+        if user.is_admin:
+            return None
+        name = record.get("name") or (current or {}).get("name") or ""
+        if current is not None and not user.may_edit(current.get("unit_code")):
+            return f"不能修改「{name}」：它属于{self._unit_name(current.get('unit_code'))}，{self._scope(user)}"
+        verb = "添加" if current is None else "移动"
+        if not user.may_edit(record.get("unit_code")):
+            if current is None:
+                return f"不能添加「{name}」：它位于{self._unit_name(record.get('unit_code'))}，{self._scope(user)}"
+            return f"不能把「{name}」移到{self._unit_name(record.get('unit_code'))}：{self._scope(user)}"
+        moved = current is None or (record.get("lon"), record.get("lat")) != (current.get("lon"), current.get("lat"))
+        if moved and record.get("lon") is not None and record.get("lat") is not None:
+            area = self.store.geography().unit_at(float(record["lon"]), float(record["lat"]))
+            if area not in self._areas(user):
+                return (f"不能{verb}「{name}」：它的位置（{float(record['lon']):.6f}, {float(record['lat']):.6f}）"
+                        f"在{self._unit_name(area)}境内，{self._scope(user)}")
+        return None
+
     # Writes ----------------------------------------------------------------------------------------------------
     def add(self, record: dict) -> str:
         """Add a point; its unit is the one given, or the one its position falls in. The store validates first
-        (so a bad or out-of-district coordinate gets its own message), then the unit is checked before commit."""
-        self._require_writer()
-        if record.get("id") and self.store.point(str(record["id"])) is not None:
-            raise PermissionDenied(f"编号「{record['id']}」已被其他点位使用，新点位不能沿用")
+        (so a bad or out-of-district coordinate gets its own message), then where it landed is checked before
+        commit."""
+        user = self._actor()
         with self.store.transaction() as connection:
-            point_id = self.store.add_point(record, self.user.name, connection=connection)
-            unit = self._unit_of_new(record)
-            if not self.user.may_edit(unit):
-                raise PermissionDenied(  # raising inside the transaction rolls the insert back
-                    f"不能添加「{record.get('name') or ''}」：它位于{self._unit_name(unit)}，{self._scope()}"
-                )
-        return point_id
+            return self._add(user, record, connection)
 
     def update(self, point_id: str, changes: dict, expected_version: int) -> dict:
-        """Change fields (and/or move) a point. The unit after the change is checked inside the same transaction,
-        from the store's own result, so a move that re-derives the unit cannot slip past."""
-        current = self._editable(point_id, "修改")
+        """Change fields (and/or move) a point. Where it lands is checked inside the same transaction, from the
+        store's own result, so a move that re-derives the unit cannot slip past."""
+        user = self._actor()
         with self.store.transaction() as connection:
-            after = self.store.update_point(point_id, changes, expected_version, self.user.name, connection=connection)
-            if not self.user.may_edit(after.get("unit_code")):
-                raise PermissionDenied(  # raising inside the transaction rolls the update back
-                    f"不能把「{current['name']}」移到{self._unit_name(after.get('unit_code'))}：{self._scope()}"
-                )
+            return self._update(user, point_id, changes, expected_version, connection)
+
+    @contextmanager
+    def batch(self):
+        """Many writes in one transaction (an import): all land or none. The user is checked once, as it starts;
+        every row is still checked for where it lands."""
+        user = self._actor()
+        with self.store.transaction() as connection:
+            yield Batch(self, user, connection)
+
+    def _add(self, user: User, record: dict, connection) -> str:
+        if record.get("id") and self.store.point(str(record["id"]), connection=connection) is not None:
+            raise PermissionDenied(f"编号「{record['id']}」已被其他点位使用，新点位不能沿用")
+        point_id = self.store.add_point(record, user.name, connection=connection)
+        problem = self.refusal(self.store.point(point_id, connection=connection), None, user)
+        if problem:
+            raise PermissionDenied(problem)  # raising inside the transaction rolls the insert back
+        return point_id
+
+    def _update(self, user: User, point_id: str, changes: dict, expected_version: int, connection) -> dict:
+        current = self._editable(point_id, "修改", user, connection)
+        after = self.store.update_point(point_id, changes, expected_version, user.name, connection=connection)
+        problem = self.refusal(after, current, user)
+        if problem:
+            raise PermissionDenied(problem)  # raising inside the transaction rolls the update back
         return after
 
     def delete(self, point_id: str, expected_version: int) -> None:
-        self._editable(point_id, "删除")
-        self.store.delete_point(point_id, expected_version, self.user.name)
+        user = self._actor()
+        self._editable(point_id, "删除", user)
+        self.store.delete_point(point_id, expected_version, user.name)
 
     def restore(self, point_id: str) -> None:
-        self._editable(point_id, "恢复")
-        self.store.restore_point(point_id, self.user.name)
+        user = self._actor()
+        self._editable(point_id, "恢复", user)
+        self.store.restore_point(point_id, user.name)
 
     def add_follow_up(self, point_id: str, entry: dict, expected_version: int) -> dict:
-        self._editable(point_id, "添加督办记录到")
-        return self.store.add_follow_up(point_id, entry, expected_version, self.user.name)
+        user = self._actor()
+        self._editable(point_id, "添加督办记录到", user)
+        return self.store.add_follow_up(point_id, entry, expected_version, user.name)
 
     def revert(self, change_id: int) -> dict:
         """Admins only: undo one audited update (see Store.revert)."""
-        self._require_writer()
-        if not self.user.is_admin:
-            raise PermissionDenied(f"只有管理员可以撤销修改（当前用户「{self.user.name}」是{self.user.role_label}）")
-        return self.store.revert(change_id, self.user.name)
+        user = self._actor()
+        if not user.is_admin:
+            raise PermissionDenied(f"只有管理员可以撤销修改（当前用户「{user.name}」是{user.role_label}）")
+        return self.store.revert(change_id, user.name)
 
     # Checks ----------------------------------------------------------------------------------------------------
-    def _require_writer(self) -> None:
-        if self.user is None:
-            raise PermissionDenied("请先登录：修改数据需要登录")
-        if self.user.role == "viewer":
-            raise PermissionDenied(f"「{self.user.name}」是只读账号（查看），不能修改数据")
-        if not self.may_write:
-            raise PermissionDenied(f"「{self.user.name}」没有可编辑的乡镇（街道），请联系管理员")
+    def _actor(self) -> User:
+        """The user as they are at this moment, and a refusal unless they may write at all."""
+        if self._session is not None:
+            user = auth.user_for_session(self.store, self._session) if self._session else None
+            if user is None:
+                self.user = None
+                raise PermissionDenied(SESSION_LOST)
+        elif self._recheck and self.user is not None:
+            try:
+                user = auth.active_user(self.store, self.user.name)
+            except auth.AuthError as error:
+                raise PermissionDenied(f"{error}，本次修改没有保存") from None
+        else:
+            user = self.user
+        self.user = user
+        problem = _writer_problem(user)
+        if problem:
+            raise PermissionDenied(problem)
+        return user
 
-    def _editable(self, point_id: str, verb: str) -> dict:
-        self._require_writer()
-        current = self.store.point(point_id)
+    def _editable(self, point_id: str, verb: str, user: User, connection=None) -> dict:
+        current = self.store.point(point_id, connection=connection)
         if current is None:
             raise NotFoundError(f"找不到编号为「{point_id}」的点位")
-        if not self.user.may_edit(current.get("unit_code")):
+        if not user.may_edit(current.get("unit_code")):
             raise PermissionDenied(
-                f"不能{verb}「{current['name']}」：它属于{self._unit_name(current.get('unit_code'))}，{self._scope()}"
+                f"不能{verb}「{current['name']}」：它属于{self._unit_name(current.get('unit_code'))}，{self._scope(user)}"
             )
         return current
 
-    def _unit_of_new(self, record: dict) -> str | None:
-        """The unit the store will give a new point: the one given, else the area its position falls in."""
-        code = record.get("unit_code")
-        code = str(code).strip() if code not in (None, "") else ""
-        if code:
-            return code
-        try:
-            lon, lat = float(record.get("lon")), float(record.get("lat"))
-        except (TypeError, ValueError):
-            return None
-        return self.store.geography().unit_at(lon, lat)
+    def _units(self):
+        if self._unit_table is None:  # read once per editor: an import checks every row
+            self._unit_table = self.store.units()
+        return self._unit_table
+
+    def _areas(self, user: User) -> set[str]:
+        """The map areas a user's units lie in (a unit without an area of its own counts in its host's)."""
+        units = self._units()
+        area_of = {c: (a if isinstance(a, str) and a else c) for c, a in zip(units["code"], units["area_code"])}
+        return {area_of.get(code, code) for code in user.units}
 
     def _unit_name(self, code: str | None) -> str:
         if not code:
             return "区界内未划入任何乡镇的位置"
-        units = self.store.units()
+        units = self._units()
         names = dict(zip(units["code"], units["name"]))
         return f"{names.get(code, '未知乡镇')}（{code}）"
 
-    def _scope(self) -> str:
-        units = self.store.units()
+    def _scope(self, user: User) -> str:
+        units = self._units()
         names = dict(zip(units["code"], units["name"]))
-        mine = "、".join(names.get(code, code) for code in self.user.units) or "（无）"
-        return f"您（{self.user.name}）只能修改{mine}的点位"
+        mine = "、".join(names.get(code, code) for code in user.units) or "（无）"
+        return f"您（{user.name}）只能修改{mine}的点位"
+
+
+def _writer_problem(user: User | None) -> str | None:
+    if user is None:
+        return "请先登录：修改数据需要登录"
+    if user.role == "viewer":
+        return f"「{user.name}」是只读账号（查看），不能修改数据"
+    if not user.may_write:
+        return f"「{user.name}」没有可编辑的乡镇（街道），请联系管理员"
+    return None
+
+
+class Batch:
+    """The writes of `Editor.batch()`: each joins the batch's transaction."""
+
+    def __init__(self, editor: Editor, user: User, connection):
+        self._editor, self._user, self._connection = editor, user, connection
+
+    def add(self, record: dict) -> str:
+        return self._editor._add(self._user, record, self._connection)
+
+    def update(self, point_id: str, changes: dict, expected_version: int) -> dict:
+        return self._editor._update(self._user, point_id, changes, expected_version, self._connection)
+
+    def point_by_external_id(self, external_id: str) -> dict | None:
+        return self._editor.store.point_by_external_id(external_id, connection=self._connection)

@@ -12,7 +12,7 @@ from loaders.model import ValidationError
 from loaders.store import PointFilter, StaleEditError, StoreError
 
 from .. import data
-from . import coordinput, detail, edit_followups, edit_map, editform, history
+from . import coordinput, detail, edit_followups, edit_map, editform, history, session
 from .editform import messages
 from .layerpage import base_selector
 from .pointtable import display_frame
@@ -297,7 +297,7 @@ def deleted_mode(editor: Editor, names: dict[str, str]) -> None:
 
 def render(user: User) -> None:
     ss = st.session_state
-    editor = Editor(data.store(), user)
+    editor = session.editor()
     names = data.unit_names(short=False)
     editable = set(editor.editable_unit_codes())
     provider = base_selector()

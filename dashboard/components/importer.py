@@ -42,7 +42,7 @@ from loaders.store.base import StoreError
 
 from .. import basemaps, data, mapview
 from ..pointlayer import points_layer
-from . import safe
+from . import safe, session
 
 UPLOAD_KEY = "imp_upload"
 NOT_MAPPED = ""
@@ -352,7 +352,7 @@ def commit_step(plan: ImportPlan, upload_key: str) -> None:
                               help=f"跳过 {c['bad']} 个有误的{plan.table.row_word}，只写入可导入的行")
     if all_rows or valid_only:
         try:
-            result = commit(data.store(), plan, valid_only=bool(valid_only))
+            result = commit(session.editor(), plan, valid_only=bool(valid_only))
         except StoreError as error:
             st.session_state[_RESULT] = (upload_key, "error", str(error))
         else:

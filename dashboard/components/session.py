@@ -9,6 +9,7 @@ import streamlit as st
 
 from loaders import auth, config
 from loaders.auth import User
+from loaders.editing import Editor
 
 from . import safe
 from .. import data
@@ -25,6 +26,11 @@ def current_user() -> User | None:
         st.session_state.pop(TOKEN, None)
         st.session_state["auth_notice"] = "登录已过期，请重新登录。"
     return user
+
+
+def editor() -> Editor:
+    """The writer for this tab's sign-in: every write it makes re-checks the session and the user's rights."""
+    return Editor.for_session(data.store(), st.session_state.get(TOKEN))
 
 
 def _sign_in(name: str, password: str) -> None:

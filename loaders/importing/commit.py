@@ -4,6 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..editing import Editor
+from ..model import ValidationError
+from ..store.base import StoreError
 from .core import ImportRefused
 from .plan import ImportPlan, changes_against
 
@@ -25,14 +28,15 @@ class CommitResult:
         return text + (f"，未导入有误的 {self.skipped_bad} 行" if self.skipped_bad else "")
 
 
-def commit(store, plan: ImportPlan, valid_only: bool = False,
+def commit(editor: Editor, plan: ImportPlan, valid_only: bool = False,
            on_row: Callable[[int], None] | None = None) -> CommitResult:
-    """Write the plan's good rows in ONE store transaction, as `plan.user`.
+    """Write the plan's good rows through `editor` in ONE transaction (`Editor.batch`).
 
     With bad rows and valid_only False nothing is written and ImportRefused is raised (its `.plan` has the report).
     Rows with an external id that is already in the store update that point (from its current version, read inside
-    the transaction) and only when something changed; others are added. The store writes an audit row per point with
-    action "create" or "update". When nothing needs writing no transaction is opened, so data_version stays put.
+    the transaction) and only when something changed; others are added. The editor checks, at commit time, that the
+    user may still write and where every row lands, so a plan made before the user lost a town writes nothing.
+    When nothing needs writing no transaction is opened, so data_version stays put.
     `on_row(n)` is called after the n-th written row, inside the transaction (tests use it to kill the process).
     """
     if plan.file_errors:
@@ -45,27 +49,26 @@ def commit(store, plan: ImportPlan, valid_only: bool = False,
     todo = [p for p in plan.rows if p.action != "unchanged"]
     result.unchanged = len(plan.rows) - len(todo)
     if not todo:
-        result.data_version = store.data_version()
+        result.data_version = editor.store.data_version()
         return result
-    user = plan.user
     explicit = {k for k in plan.mapping} | ({"unit"} if "unit" in plan.mapping else set())
-    with store.transaction() as connection:
+    with editor.batch() as batch:
         for n, row in enumerate(todo, start=1):
             external = row.record.get("external_id")
-            current = store.point_by_external_id(external, connection=connection) if external else None
-            if current is None:
-                result.created.append(store.add_point(row.record, user.name, connection=connection))
-            else:
-                if not user.may_edit(current.get("unit_code")):
-                    raise ImportRefused(f"第 {row.row} 行：外部编号「{external}」的已有点位不在 {user.name} 可修改的乡镇，"
-                                        f"未写入任何数据", plan)
-                changes = changes_against(row.record, current, explicit)
-                if changes:
-                    store.update_point(current["id"], changes, current["version"], user.name, connection=connection)
-                    result.updated.append(current["id"])
+            current = batch.point_by_external_id(external) if external else None
+            try:
+                if current is None:
+                    result.created.append(batch.add(row.record))
                 else:
-                    result.unchanged += 1
+                    changes = changes_against(row.record, current, explicit)
+                    if changes:
+                        batch.update(current["id"], changes, current["version"])
+                        result.updated.append(current["id"])
+                    else:
+                        result.unchanged += 1
+            except (StoreError, ValidationError) as error:  # the whole transaction rolls back
+                raise ImportRefused(f"第 {row.row} {plan.table.row_word}：{error}；未写入任何数据", plan) from error
             if on_row is not None:
                 on_row(n)
-    result.data_version = store.data_version()
+    result.data_version = editor.store.data_version()
     return result

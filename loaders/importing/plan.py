@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import coords, model
 from ..auth import User
+from ..editing import Editor
 from ..store.base import PointFilter
 from . import headers
 from .core import ImportFileError, Table
@@ -263,6 +264,7 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
         located[inside] = geography.unit_at(lon[inside], lat[inside])
 
     by_external, by_identity = _existing(store)
+    editor = Editor(store, user)
     external_column = col("external_id")
     seen_external: dict[str, list[int]] = {}
     if external_column:
@@ -331,17 +333,12 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
             continue
         if bad[i]:
             continue
-        # rights: the unit the point lands in, and for an update the unit it is in now
+        # rights: where the point lands (its unit and the area of its position), and for an update where it is now
         current = by_external.get(external) if external is not None else None
-        for code in {clean.get("unit_code"), current.get("unit_code") if current else clean.get("unit_code")}:
-            if not user.may_edit(code):
-                where = unit_names.get(code, code or "未知乡镇")
-                column = mapping.get("unit") or position_column[0]
-                problem(i, column, get("unit") if "unit" in mapping else where,
-                        f"无权导入或修改「{where}」的点位" + (f"（{user.name} 只能修改："
-                        f"{'、'.join(unit_names.get(u, u) for u in user.units)}）" if user.units else ""))
-                break
-        if bad[i]:
+        refusal = editor.refusal(clean, current)
+        if refusal:
+            column = mapping.get("unit") or position_column[0]
+            problem(i, column, get("unit") if "unit" in mapping else unit_names.get(clean.get("unit_code")), refusal)
             continue
         if current is not None:
             changes = changes_against(clean, current, explicit)

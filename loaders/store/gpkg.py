@@ -198,7 +198,9 @@ class GeoPackageStore(Store):
             frame["sample"] = frame["sample"].astype(bool)
         return frame
 
-    def point(self, point_id: str) -> dict | None:
+    def point(self, point_id: str, connection=None) -> dict | None:
+        if connection is not None:
+            return self._point(connection, point_id)
         with self._read() as c:
             return self._point(c, point_id)
 

@@ -134,7 +134,7 @@ def test_an_editor_of_huangji_sees_a_zhangwan_row_as_bad(store):
     at = upload(open_page(store, "editor", ("黄集镇",), name="hj"), "mixed.csv", import_files.csv_bytes())
     report = problems(at)
     assert list(report["行号"]) == [5]
-    assert "无权" in report["原因"][0] and "张湾" in report["原因"][0]
+    assert "只能修改黄集镇" in report["原因"][0] and "张湾" in report["原因"][0]
     assert metrics(at)["可导入"] == "3"
     at.button(key="imp_commit_valid").click().run()
     assert imported(store) == before + 3

@@ -13,6 +13,7 @@ import pytest
 
 from loaders import auth, coords
 from loaders.auth import User
+from loaders.editing import Editor
 from loaders.importing import (ImportFileError, ImportRefused, build_plan, commit, detect_mapping, read,
                                replace_areas)
 from loaders.importing import archive
@@ -290,17 +291,17 @@ def test_unit_from_position_when_the_file_has_no_unit_column(store):
 def test_editor_of_huangji_cannot_import_a_zhangwan_row(store, store_path):
     editor = User("黄集编辑", "editor", (HUANGJI,))
     plan = build_plan(read(files.csv_bytes(), "mixed.csv"), store, editor)
-    assert list(plan.problems["行号"]) == [5] and "无权" in plan.problems.iloc[0]["原因"]
+    assert list(plan.problems["行号"]) == [5] and "只能修改黄集镇的点位" in plan.problems.iloc[0]["原因"]
     assert "张湾街道" in plan.problems.iloc[0]["原因"]
     before = snapshot(store_path)
     with pytest.raises(ImportRefused):
-        commit(store, plan)
+        commit(Editor(store, plan.user), plan)
     assert snapshot(store_path) == before
-    result = commit(store, plan, valid_only=True)
+    result = commit(Editor(store, plan.user), plan, valid_only=True)
     assert len(result.created) == 3 and imported(store, "ZW-001") is None
     assert {p["updated_by"] for p in map(store.point, result.created)} == {"黄集编辑"}
     # nor may they move a 张湾 point into 黄集 by an update with its external id
-    commit(store, build_plan(read(files.csv_bytes(files.rows()[3:]), "zw.csv"), store, ADMIN))
+    commit(Editor(store, ADMIN), build_plan(read(files.csv_bytes(files.rows()[3:]), "zw.csv"), store, ADMIN))
     moved = [{**files.rows()[3], "乡镇（街道）": "黄集镇", "经度": 112.1, "纬度": 32.345}]
     plan = build_plan(read(files.csv_bytes(moved), "move.csv"), store, editor)
     assert not plan.ok and "张湾街道" in plan.problems.iloc[0]["原因"]
@@ -310,7 +311,7 @@ def test_editor_of_huangji_cannot_import_a_zhangwan_row(store, store_path):
 
 def test_import_then_import_again_changes_nothing(tmp_path, store, store_path):
     path = files.xlsx(tmp_path / "a.xlsx")
-    first = commit(store, build_plan(read(path), store, ADMIN))
+    first = commit(Editor(store, ADMIN), build_plan(read(path), store, ADMIN))
     assert len(first.created) == 4
     point = imported(store, "HJ-001")
     assert point["kind"] == "well" and point["unit_code"] == HUANGJI and point["depth_m"] == 260
@@ -319,13 +320,13 @@ def test_import_then_import_again_changes_nothing(tmp_path, store, store_path):
     before = snapshot(store_path)
     plan = build_plan(read(path), store, ADMIN)
     assert list(plan.good["action"]) == ["unchanged"] * 4
-    second = commit(store, plan)
+    second = commit(Editor(store, plan.user), plan)
     assert second.written == 0 and second.unchanged == 4
     assert snapshot(store_path) == before
 
 
 def test_changed_rows_update_by_external_id_using_the_current_version(store):
-    commit(store, build_plan(read(files.csv_bytes(), "a.csv"), store, ADMIN))
+    commit(Editor(store, ADMIN), build_plan(read(files.csv_bytes(), "a.csv"), store, ADMIN))
     point = imported(store, "HJ-002")
     store.update_point(point["id"], {"description": "另一人改过"}, point["version"], "他人")
     data = files.rows()
@@ -334,7 +335,7 @@ def test_changed_rows_update_by_external_id_using_the_current_version(store):
     plan = build_plan(read(files.csv_bytes(data), "a.csv"), store, ADMIN)
     assert list(plan.good["action"]) == ["unchanged", "update", "unchanged", "unchanged"]
     assert plan.good.iloc[1]["changed"] == "状态"
-    result = commit(store, plan)
+    result = commit(Editor(store, plan.user), plan)
     assert result.updated == [point["id"]]
     after = imported(store, "HJ-002")
     assert after["status"] == "已出水" and after["stage"] == "已完成" and after["version"] == point["version"] + 2
@@ -348,10 +349,10 @@ def test_all_or_nothing_unless_valid_only(store, store_path):
     plan = build_plan(read(files.csv_bytes(data), "a.csv"), store, ADMIN)
     before = snapshot(store_path)
     with pytest.raises(ImportRefused, match="有 1 行有误，未写入任何数据"):
-        commit(store, plan)
+        commit(Editor(store, plan.user), plan)
     assert snapshot(store_path) == before
     version = store.data_version()
-    result = commit(store, plan, valid_only=True)
+    result = commit(Editor(store, plan.user), plan, valid_only=True)
     assert len(result.created) == 3 and result.skipped_bad == 1
     assert imported(store, "HJ-003") is None and imported(store, "HJ-001") is not None
     assert store.data_version() == version + 1  # one transaction
@@ -362,7 +363,7 @@ def test_script_text_round_trips_literally(store):
     data = files.rows()[:1]
     data[0]["名称"] = "井<b>1</b>"
     data[0]["说明"] = script
-    commit(store, build_plan(read(files.csv_bytes(data), "xss.csv"), store, ADMIN))
+    commit(Editor(store, ADMIN), build_plan(read(files.csv_bytes(data), "xss.csv"), store, ADMIN))
     point = imported(store, "HJ-001")
     assert point["description"] == script and point["name"] == "井<b>1</b>"
 
@@ -375,6 +376,7 @@ def test_kill_during_import_leaves_the_store_exactly_as_before(tmp_path, store_p
     script = textwrap.dedent("""
         import os, sys
         from loaders.auth import User
+        from loaders.editing import Editor
         from loaders.importing import build_plan, commit, read
         from loaders.store import GeoPackageStore, GeoPackageStore
         store = GeoPackageStore(sys.argv[1])
@@ -382,7 +384,7 @@ def test_kill_during_import_leaves_the_store_exactly_as_before(tmp_path, store_p
         def die(n):
             if n == 10:
                 os._exit(9)
-        commit(store, plan, on_row=die)
+        commit(Editor(store, plan.user), plan, on_row=die)
     """)
     done = subprocess.run([sys.executable, "-c", script, str(store_path), str(path)], cwd=REPO, timeout=60,
                           capture_output=True, text=True)
