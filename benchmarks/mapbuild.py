@@ -12,7 +12,7 @@ import folium
 import pandas as pd
 from streamlit_folium import _get_feature_group_string
 
-from dashboard.assets import use_local_assets
+from dashboard.folium_runtime import render_literally, use_local_assets
 from dashboard.pointlayer import points_layer
 from loaders import model
 
@@ -20,6 +20,7 @@ CENTER = [32.09, 112.21]
 
 
 def base_map() -> folium.Map:
+    render_literally()
     use_local_assets(warn_if_missing=False)
     return folium.Map(location=CENTER, zoom_start=10, tiles=None, max_zoom=18)
 

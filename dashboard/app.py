@@ -11,9 +11,10 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard.assets import use_local_assets  # noqa: E402
+from dashboard.folium_runtime import prepare as prepare_maps  # noqa: E402
 from dashboard import memory  # noqa: E402
-from dashboard.components import session  # noqa: E402
+from dashboard.components import notices, session  # noqa: E402
+from loaders.store import StoreUnavailable  # noqa: E402
 
 # Not "pages/": a pages/ folder beside the entry script switches Streamlit to its legacy multipage mode, which runs
 # the file behind a URL like /issues without app.py (no wide layout, no st.navigation, a second menu).
@@ -69,12 +70,14 @@ def favicon():
 def main() -> None:
     st.set_page_config(page_title="襄州一线协商地图", page_icon=favicon(), layout="wide",
                        initial_sidebar_state="expanded")
-    use_local_assets()
+    prepare_maps()
     page = navigation()
-    session.gate_viewing()
-    session.account_box()
     try:
+        session.gate_viewing()
+        session.account_box()
         page.run()
+    except StoreUnavailable as problem:  # missing, damaged, read-only or locked: say so calmly, never a traceback
+        notices.store_unavailable(problem)
     finally:  # also after st.rerun()/st.stop()
         memory.collect_now_and_then()
 

@@ -10,24 +10,22 @@ public CDNs; with no network the map is simply blank.  This module:
   ``python -m dashboard.assets check`` verifies that they are all present
   and match the pinned versions; ``python -m dashboard.assets urls`` prints
   the URLs the map loads;
-* ``use_local_assets()`` repoints folium (and the folium plugins we use) to
-  those files, served by Streamlit at ``/app/static/...``
+* gives the URLs under which Streamlit serves them, ``/app/static/...``
   (``server.enableStaticServing = true``; the ``static/`` folder must sit
   beside the main script, i.e. ``dashboard/static/`` for ``dashboard/app.py``).
 
-Call ``use_local_assets()`` once, before building any ``folium.Map``.
+This is the set-up step (run by ``make setup``). Pointing folium at these files
+at run time is ``dashboard.folium_runtime``.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-_LOGGER = logging.getLogger(__name__)
 
 #: URL prefix under which Streamlit serves ``dashboard/static/``.
 STATIC_URL = "/app/static"
@@ -125,34 +123,7 @@ OWN_FILES: dict[str, str] = {
     "map_css": "map.css",  # replaces folium's leaflet.awesome.rotate.min.css
 }
 
-# --------------------------------------------------------------------------
-# How folium's link names map to local files.  A folium link whose name is
-# neither here nor in _DROPPED makes use_local_assets() raise: a folium
-# upgrade that adds a CDN link must fail loudly, not blank the map offline.
-# --------------------------------------------------------------------------
 _BY_NAME = {f.name: f for f in VENDOR_FILES}
-
-#: folium link name -> our replacement (a VendorFile name or an OWN_FILES key)
-_FOLIUM_REPLACEMENTS: dict[str, str] = {
-    "leaflet": "leaflet",
-    "jquery": "jquery",
-    "bootstrap": "bootstrap",
-    "awesome_markers": "awesome_markers",
-    "leaflet_css": "leaflet_css",
-    "bootstrap_css": "bootstrap_css",
-    "awesome_markers_font_css": "awesome_markers_font_css",
-    "awesome_markers_css": "awesome_markers_css",
-    "awesome_rotate_css": "map_css",
-    "markerclusterjs": "markerclusterjs",
-    "markerclustercss": "markerclustercss",
-    "markerclusterdefaultcss": "markerclusterdefaultcss",
-}
-#: folium links we drop.  Bootstrap 3 glyphicons are only used by
-#: folium.Icon(prefix="glyphicon") -- folium's default! -- so always pass
-#: prefix="fa" (Font Awesome 6 names) to folium.Icon.
-_DROPPED = {"glyphicons_css"}
-#: Local links inserted right after another link (JS load order matters).
-_INSERT_AFTER = {"leaflet": ("map_setup", "map-setup.js")}
 
 
 def static_url(relative: str) -> str:
@@ -165,137 +136,14 @@ def vendor_url(name: str) -> str:
     return static_url(f"{VENDOR_SUBDIR}/{_BY_NAME[name].dest}")
 
 
-def _local_url(replacement: str) -> str:
-    if replacement in OWN_FILES:
-        return static_url(OWN_FILES[replacement])
-    return vendor_url(replacement)
-
-
-def _is_local(url: str) -> bool:
+def is_local_url(url: str) -> bool:
+    """Whether `url` is one of the files Streamlit serves from dashboard/static/."""
     return url.startswith(STATIC_URL + "/")
-
-
-def localize_links(links: list[tuple[str, str]], owner: str = "folium") -> list[tuple[str, str]]:
-    """Return ``links`` (folium ``default_js``/``default_css``) pointing at local files.
-
-    Idempotent: links that are already local are kept as they are.
-    """
-    out: list[tuple[str, str]] = []
-    for name, url in links:
-        if name in _DROPPED:
-            continue
-        if name in _FOLIUM_REPLACEMENTS:
-            out.append((name, _local_url(_FOLIUM_REPLACEMENTS[name])))
-        elif _is_local(url):
-            out.append((name, url))
-        else:
-            raise RuntimeError(
-                f"{owner} links {name!r} from {url!r}, which has no local copy. "
-                "Add it to dashboard/assets.py (VENDOR_FILES and _FOLIUM_REPLACEMENTS) "
-                "and package.json, or the map will not work offline."
-            )
-        if name in _INSERT_AFTER:
-            extra_name, extra_file = _INSERT_AFTER[name]
-            if not any(n == extra_name for n, _ in links):
-                out.append((extra_name, static_url(extra_file)))
-    # de-duplicate by name, keeping the first occurrence (idempotency)
-    seen: set[str] = set()
-    return [(n, u) for n, u in out if not (n in seen or seen.add(n))]
-
-
-def _plugin_classes() -> list[type]:
-    """folium plugin classes whose links we serve locally."""
-    from folium.plugins import FastMarkerCluster, MarkerCluster
-
-    return [MarkerCluster, FastMarkerCluster]
-
-
-_files_checked = False
-
-
-def use_local_assets(warn_if_missing: bool = True) -> None:
-    """Point folium and the plugins we use at ``/app/static/...`` (idempotent).
-
-    Rewrites in place ``folium.folium._default_js``/``_default_css`` (which
-    ``folium.Map.default_js``/``default_css`` share) and the class attributes
-    of MarkerCluster/FastMarkerCluster.  Raises RuntimeError if folium links a
-    CDN file we have no local copy of.  Logs a warning (first call only) if
-    the vendored files have not been installed.
-    """
-    global _files_checked
-    import folium
-    import folium.folium as folium_module
-
-    js = localize_links(list(folium_module._default_js), "folium.Map")
-    css = localize_links(list(folium_module._default_css), "folium.Map")
-    # Mutate the module lists in place so every existing reference sees the change.
-    folium_module._default_js[:] = js
-    folium_module._default_css[:] = css
-    folium.Map.default_js = folium_module._default_js
-    folium.Map.default_css = folium_module._default_css
-
-    for cls in _plugin_classes():
-        for attr in ("default_js", "default_css"):
-            if attr in vars(cls):
-                setattr(cls, attr, localize_links(list(vars(cls)[attr]), cls.__name__))
-
-    if warn_if_missing and not _files_checked:
-        _files_checked = True  # once per process, not on every rerun
-        problems = check()
-        if problems:
-            _LOGGER.warning(
-                "Map assets missing (%s); the map will be blank. Run `npm ci` and "
-                "`python -m dashboard.assets install`.",
-                problems[0],
-            )
-
-
-def asset_urls() -> list[str]:
-    """All JS and CSS URLs the map (and MarkerCluster) loads, after use_local_assets()."""
-    import folium
-    from folium.plugins import MarkerCluster
-
-    use_local_assets(warn_if_missing=False)
-    urls: list[str] = []
-    for links in (
-        folium.Map.default_js,
-        MarkerCluster.default_js,
-        folium.Map.default_css,
-        MarkerCluster.default_css,
-    ):
-        urls.extend(u for _, u in links)
-    return list(dict.fromkeys(urls))
-
-
-def external_links(folium_map) -> list[str]:
-    """Non-local JS/CSS URLs that streamlit-folium would load for ``folium_map``.
-
-    Mirrors how streamlit_folium 0.27 collects ``js_links``/``css_links``
-    (every element's ``default_js``/``default_css``, plus two d3 URLs it
-    hard-codes whenever a branca ColorMap -- e.g. a ``folium.Choropleth``
-    legend -- is on the map).  Offline, any such link blanks the whole map,
-    so assert this is empty in tests.
-    """
-    import branca.colormap
-    import folium.elements
-
-    found: list[str] = []
-
-    def walk(element):
-        if isinstance(element, branca.colormap.ColorMap):
-            found.append("d3 (streamlit-folium adds it for every branca ColorMap)")
-        if isinstance(element, folium.elements.JSCSSMixin):
-            found.extend(u for _, u in element.default_js + element.default_css)
-        for child in getattr(element, "_children", {}).values():
-            walk(child)
-
-    walk(folium_map)
-    return [u for u in dict.fromkeys(found) if not _is_local(u)]
 
 
 def static_path_for_url(url: str) -> Path:
     """File on disk that Streamlit serves for a ``/app/static/...`` URL."""
-    if not _is_local(url):
+    if not is_local_url(url):
         raise ValueError(f"not a local static URL: {url}")
     return STATIC_DIR / url[len(STATIC_URL) + 1 :]
 
@@ -392,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cmd = argv[0]
     if cmd == "urls":
+        from .folium_runtime import asset_urls
+
         print("\n".join(asset_urls()))
         return 0
     problems = install() if cmd == "install" else []

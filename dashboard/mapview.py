@@ -21,7 +21,7 @@ from streamlit_folium import st_folium
 from loaders import coords, model
 
 from . import basemaps
-from .assets import use_local_assets
+from .folium_runtime import prepare as prepare_maps
 from .components.safe import html_text
 from .data import MapGeography
 from .pointlayer import KIND_SHAPES, STAGE_COLORS, js_literal, points_layer
@@ -152,7 +152,7 @@ def _fix_ids(element, counter: list[int]) -> None:
 def build_base_map(provider: basemaps.BaseMap, geography: MapGeography,
                    legend_kinds: tuple[str, ...] = tuple(model.KINDS)) -> folium.Map:
     """The base map: the same inputs give the same generated script, so st_folium never remounts it."""
-    use_local_assets()
+    prepare_maps()
     south, west, north, east = geography.bounds[""]
     m = folium.Map(location=[round((south + north) / 2, 5), round((west + east) / 2, 5)], zoom_start=10, tiles=None,
                    maxZoom=18, max_zoom=18, min_zoom=7, prefer_canvas=True, control_scale=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import folium
 import numpy as np
@@ -32,16 +33,22 @@ CODES: list[tuple[str, str]] = [(k.key, s.label) for k in model.KINDS.values() f
 CODE_OF = {pair: number for number, pair in enumerate(CODES)}
 
 
-def js_literal(value) -> str:
-    """JSON that is safe inside a <script> and inside any JS string context.
+_STRING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"')
+# Inside JSON strings: what could end a <script>, open a JS template substitution, break a line in older engines,
+# or look to streamlit-folium like one of the map's own names (it rewrites `{{'name'}}` and `_<element id>` in the
+# script it is given) -- each becomes a \u escape, which JavaScript reads back as the same character.
+_ESCAPED = {c: f"\\u{ord(c):04x}" for c in "<>&`${}_\u2028\u2029"}
+_ESCAPED_RE = re.compile("[" + re.escape("".join(_ESCAPED)) + "]")
 
-    json.dumps already escapes quotes and backslashes; the characters below would still let text end a script
-    block, open a template substitution or break a line in older engines, so they become \\u escapes.
+
+def js_literal(value) -> str:
+    """JSON that is safe inside a <script>, inside any JS string context and inside streamlit-folium's rewriting.
+
+    Only the characters *inside* strings are escaped (a JSON escape never contains them, so this cannot split one);
+    the JSON's own braces stay as they are.
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    for char in ("<", ">", "&", "`", "$", "\u2028", "\u2029"):
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return text
+    return _STRING_TOKEN.sub(lambda m: _ESCAPED_RE.sub(lambda c: _ESCAPED[c.group(0)], m.group(0)), text)
 
 
 def data_token(ids) -> str:

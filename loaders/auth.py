@@ -15,12 +15,13 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 import bcrypt
 import pandas as pd
 
-from . import config
+from . import config, model
 from .store.base import StoreError
 from .store.users import UserTable
 from .store.gpkg import TZ
@@ -139,8 +140,8 @@ def _clean_name(name: str | None) -> str:
         raise AuthError("用户名不能为空")
     if len(name) > MAX_NAME_LENGTH:
         raise AuthError(f"用户名太长（最多 {MAX_NAME_LENGTH} 个字符）")
-    if re.search(r"[\s\x00-\x1f\x7f]", name):
-        raise AuthError(f"用户名「{name}」不能包含空格或控制字符")
+    if re.search(r"[\s\x00-\x1f\x7f]", name) or any(unicodedata.category(c) in ("Cf", "Cc") for c in name):
+        raise AuthError(f"用户名「{model.clean_text(name)}」不能包含空格、控制字符或文字方向控制符")
     return name
 
 

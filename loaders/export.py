@@ -13,7 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import model
+from . import cells, model
 
 # Columns in the order people read them; internal bookkeeping columns are left out.
 EXPORT_COLUMNS = (
@@ -39,15 +39,25 @@ def chinese_headers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    # The byte-order mark makes Excel on Windows read the file as UTF-8 instead of GBK.
-    return chinese_headers(frame).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with a byte-order mark (so Excel on Windows does not read it as GBK); text that Excel would run as a
+    formula gets a leading apostrophe (`cells.neutralise`), which the import takes off again."""
+    frame = chinese_headers(frame)
+    text_columns = frame.select_dtypes(include=["object", "string"]).columns
+    frame[text_columns] = frame[text_columns].map(cells.neutralise)
+    return frame.to_csv(index=False).encode("utf-8-sig")
 
 
 def to_xlsx(frame: pd.DataFrame) -> bytes:
+    """One sheet with Chinese headers. Every text cell is a string cell: openpyxl would store text beginning with
+    "=" as a live formula, so those cells are switched back to strings before saving."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         chinese_headers(frame).to_excel(writer, index=False, sheet_name="点位")
         sheet = writer.sheets["点位"]
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
         sheet.freeze_panes = "A2"
         for cells in sheet.columns:
             width = max(len(str(c.value or "")) for c in cells[:200])

@@ -107,6 +107,7 @@ class Field:
     max_length: int = 200
     minimum: float | None = None
     maximum: float | None = None
+    multiline: bool = False  # keeps line breaks (a description); other text fields are one line
 
 
 # Fields of every point (besides kind, status, position and unit) and the kind-specific ones.
@@ -115,7 +116,7 @@ FIELDS: dict[str, Field] = {
     for f in (
         Field("name", "名称", "text", required=True, max_length=100),
         Field("village", "村/社区", "text", max_length=50),
-        Field("description", "情况说明", "text", max_length=2000),
+        Field("description", "情况说明", "text", max_length=2000, multiline=True),
         Field("opened_on", "登记日期", "date"),
         Field("resolved_on", "完成日期", "date"),
         Field("site_format", "协商形式", "text", max_length=50),
@@ -194,12 +195,30 @@ def _bad(f: Field, value, why: str) -> str:
     return f"字段「{f.label}」的值「{value}」{why}"
 
 
+# Characters nobody types on purpose that change how the text around them is shown: bidirectional overrides and
+# isolates (U+202E turns the rest of a line around, in a feed or a table) and control characters.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile("\\s*[\r\n\t\u2028\u2029]+\\s*")
+
+
+def clean_text(value, multiline: bool = False) -> str:
+    """Text as it is stored: bidi controls and control characters removed; one line unless `multiline`."""
+    text = _CONTROL.sub("", _BIDI.sub("", str(value)))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    if not multiline:
+        text = _LINE_BREAKS.sub(" ", text)
+    return text.strip()
+
+
 def _coerce(f: Field, value):
     """Return (clean value, message); empty input becomes None."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
         return None, (f"字段「{f.label}」不能为空" if f.required else None)
     if f.type == "text":
-        text = str(value).strip()
+        text = clean_text(value, f.multiline)
+        if not text:
+            return None, (f"字段「{f.label}」不能为空" if f.required else None)
         if len(text) > f.max_length:
             return None, _bad(f, text[:20] + "…", f"太长（{len(text)} 字，最多 {f.max_length} 字）")
         return text, None

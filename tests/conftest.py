@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import hostile
+
 from loaders import config
 from loaders.store import GeoPackageStore, initialise
 
@@ -30,3 +32,20 @@ def store_path(store_template, tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def store(store_path) -> GeoPackageStore:
     return GeoPackageStore(store_path)
+
+
+@pytest.fixture(scope="session")
+def hostile_template(store_template, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("hostile") / "xiangzhou.gpkg"
+    shutil.copy(store_template, path)
+    hostile.make_store(path)
+    return path
+
+
+@pytest.fixture
+def hostile_store_path(hostile_template, tmp_path, monkeypatch) -> Path:
+    """A per-test store whose every point, follow-up and user name comes from the hostile corpus."""
+    path = tmp_path / "xiangzhou.gpkg"
+    shutil.copy(hostile_template, path)
+    monkeypatch.setenv("XZMAP_STORE", str(path))
+    return path

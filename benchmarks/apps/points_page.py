@@ -8,7 +8,7 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.assets import use_local_assets
+from dashboard.folium_runtime import prepare
 from dashboard.pointlayer import points_layer
 from loaders.store import PointFilter, open_store
 
@@ -16,7 +16,7 @@ MAP_COLUMNS = ("id", "kind", "status", "name", "lon", "lat")
 ALL = "全部"
 
 st.set_page_config(page_title="基准测试", layout="wide")
-use_local_assets()
+prepare()
 store = open_store()
 
 

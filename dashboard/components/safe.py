@@ -5,7 +5,7 @@
 * `md_text` for Streamlit markdown (`st.markdown`, `st.subheader`, metric labels): every ASCII punctuation character
   is backslash-escaped (CommonMark allows that for all of them), so nothing becomes a link, HTML, LaTeX (`$`) or
   emphasis; line breaks become spaces.
-* `plain` for widgets that show text literally (st.text, dataframes): only control characters are removed.
+* `plain` for widgets that show text literally (st.text, dataframes): only control and bidi characters are removed.
 """
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ import string
 
 _JS_ENTITIES = {"$": "&#36;", "`": "&#96;", "\\": "&#92;"}
 _MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# Bidi controls are dropped: U+202E would turn the rest of a line around (text stored before they were refused).
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _text(value) -> str:
@@ -30,7 +32,7 @@ def _text(value) -> str:
 
 
 def plain(value) -> str:
-    return _CONTROL.sub(" ", _text(value))
+    return _CONTROL.sub(" ", _BIDI.sub("", _text(value)))
 
 
 def html_text(value) -> str:

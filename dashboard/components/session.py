@@ -10,6 +10,7 @@ import streamlit as st
 from loaders import auth, config
 from loaders.auth import User
 from loaders.editing import Editor
+from loaders.store import StoreError
 
 from . import safe
 from .. import data
@@ -24,7 +25,8 @@ def current_user() -> User | None:
     user = auth.user_for_session(data.store(), token)
     if user is None:
         st.session_state.pop(TOKEN, None)
-        st.session_state["auth_notice"] = "登录已过期，请重新登录。"
+        st.session_state["auth_notice"] = ("登录已失效（已退出、超时、账号被停用或密码已更改），请重新登录；"
+                                           "失效后提交的修改没有保存。")
     return user
 
 
@@ -36,10 +38,11 @@ def editor() -> Editor:
 def _sign_in(name: str, password: str) -> None:
     try:
         user = auth.authenticate(data.store(), name, password)
-    except auth.AuthError as error:
+        token = auth.start_session(data.store(), user)
+    except StoreError as error:  # wrong password, locked, disabled -- or a store that cannot be written
         st.session_state["auth_notice"] = str(error)
         return
-    st.session_state[TOKEN] = auth.start_session(data.store(), user)
+    st.session_state[TOKEN] = token
     st.session_state.pop("auth_notice", None)
 
 

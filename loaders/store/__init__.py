@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import config
-from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError
+from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError, StoreUnavailable
 from .gpkg import GeoPackageStore, initialise
 
-__all__ = ["Change", "GeoPackageStore", "NotFoundError", "PointFilter", "StaleEditError", "Store", "StoreError",
+__all__ = ["Change", "GeoPackageStore", "NotFoundError", "PointFilter", "StaleEditError", "Store", "StoreError", "StoreUnavailable",
            "initialise", "open_store"]
 
 

@@ -31,6 +31,11 @@ class StoreError(Exception):
     """A problem the user can act on; the message is Chinese."""
 
 
+class StoreUnavailable(StoreError):
+    """The store itself cannot be used (missing, damaged, read-only, locked); the message says what the admin
+    should do. Pages show it calmly instead of a traceback."""
+
+
 class NotFoundError(StoreError):
     pass
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import shutil
 import sqlite3
 import struct
 from pathlib import Path
@@ -20,7 +21,7 @@ import shapely
 from .. import geography as geo
 from .. import model
 from . import sqlite, users
-from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError
+from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError, StoreUnavailable
 
 TZ = ZoneInfo("Asia/Shanghai")
 SRS_ID = 4326
@@ -162,8 +163,9 @@ def where_sql(where: PointFilter) -> tuple[str, list]:
 class GeoPackageStore(Store):
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        if not self.path.exists():
-            raise StoreError(f"数据文件不存在：{self.path}（请先运行 python -m loaders init）")
+        problem = sqlite.problem(self.path)
+        if problem:
+            raise StoreUnavailable(problem)
         self._cached: tuple[str, geo.Geography, frozenset[str]] | None = None
 
     # Connection ---------------------------------------------------------------------------------------
@@ -372,7 +374,7 @@ class GeoPackageStore(Store):
     def add_follow_up(self, point_id: str, entry: dict, expected_version: int, user: str) -> dict:
         """Log a follow-up and, when it sets a status, move the point to that status in the same transaction."""
         date, message = model.parse_date(model.Field("date", "日期", "date"), entry.get("date") or dt.date.today())
-        text = str(entry.get("text") or "").strip()
+        text = model.clean_text(entry.get("text") or "", multiline=True)
         problems = [m for m in (message, None if text else "字段「督办内容」不能为空") if m]
         if problems:
             raise model.ValidationError(problems)
@@ -381,7 +383,7 @@ class GeoPackageStore(Store):
             status = entry.get("status") or None
             c.execute("INSERT INTO follow_ups (point_id, date, text, author, status, created_at, created_by) "
                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      (point_id, date, text, entry.get("author") or user, status, now(), user))
+                      (point_id, date, text, model.clean_text(entry.get("author") or user), status, now(), user))
             after = {"date": date, "text": text, "status": status}
             self._audit(c, Change(point_id, "follow_up", user, {}, after))
             if status and status != current["status"]:
@@ -520,18 +522,44 @@ def backup_name(path: Path) -> Path:
 
 
 def initialise(path: Path, geodata: Path, force: bool = False) -> tuple[str, Path | None]:
-    """Create the store if absent. Never overwrites: with force, the old file is first copied to a backup."""
+    """Create the store if absent. Never overwrites: with force, the old file is first copied to a backup.
+
+    A file at `path` that is not a usable store (0 bytes, not SQLite, no points table) is not "the store exists":
+    it is refused with a message, and with force kept as a backup byte for byte before the new store is written."""
+    damage = _damage(path) if path.exists() else None
     if path.exists() and not force:
+        if damage:
+            raise StoreError(f"数据文件 {path} 已存在，但{damage}；未做任何改动。如要重建，请加 --force"
+                             "（会先把原文件另存为备份）")
         return "exists", None
     backup = None
     if path.exists():
         backup = backup_name(path)
-        source = sqlite3.connect(path)
-        target = sqlite3.connect(backup)
-        source.backup(target)  # consistent even while the dashboard is writing
-        target.close()
-        # Fold the write-ahead log into the old file so no stale -wal file is left beside the new one.
-        source.execute("PRAGMA journal_mode = DELETE")
-        source.close()
+        if damage:
+            shutil.copy2(path, backup)  # not a database: keep its bytes as they are
+        else:
+            source = sqlite3.connect(path)
+            target = sqlite3.connect(backup)
+            source.backup(target)  # consistent even while the dashboard is writing
+            target.close()
+            # Fold the write-ahead log into the old file so no stale -wal file is left beside the new one.
+            source.execute("PRAGMA journal_mode = DELETE")
+            source.close()
+        for suffix in ("-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
     create(path, geodata)
     return ("replaced" if backup else "created"), backup
+
+
+def _damage(path: Path) -> str | None:
+    """What makes an existing file unusable as a store, in words; None if it looks like one."""
+    problem = sqlite.problem(path)
+    if problem:
+        return "不是有效的数据文件（" + ("0 字节" if path.stat().st_size == 0 else "不是 SQLite/GeoPackage 文件") + "）"
+    try:
+        with sqlite.reading(path) as connection:
+            tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except StoreUnavailable:
+        return "无法作为数据库打开（文件已损坏）"
+    missing = sorted({"points", "units", "meta", "audit"} - tables)
+    return f"缺少数据表 {'、'.join(missing)}" if missing else None

@@ -10,14 +10,8 @@ from pathlib import Path
 import folium
 from folium.plugins import FastMarkerCluster, MarkerCluster
 
-from dashboard.assets import (
-    STATIC_URL,
-    asset_urls,
-    check,
-    external_links,
-    static_path_for_url,
-    use_local_assets,
-)
+from dashboard.assets import STATIC_URL, check, static_path_for_url
+from dashboard.folium_runtime import asset_urls, external_links, use_local_assets
 
 APP = "tests/browser/apps/offline_map.py"
 TITLE = "离线地图测试"

@@ -10,9 +10,9 @@ import streamlit as st
 from folium.plugins import MarkerCluster
 from streamlit_folium import st_folium
 
-from dashboard.assets import use_local_assets
+from dashboard.folium_runtime import prepare
 
-use_local_assets()
+prepare()
 
 st.title("离线地图测试")
 st.write("襄州区地图资源全部由本机提供。")

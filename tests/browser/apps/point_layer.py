@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.assets import use_local_assets
+from dashboard.folium_runtime import prepare
 from dashboard.pointlayer import clicked_row, points_layer
 
-use_local_assets()
+prepare()
 HOSTILE = "<img src=x onerror=alert(1)>${alert(2)}\\1"
 points = pd.DataFrame(
     {

