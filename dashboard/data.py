@@ -30,7 +30,7 @@ def _store(path: str) -> Store:
 
 
 def store() -> Store:
-    return _store(str(config.store_path()))
+    return _store(str(config.store_location()))
 
 
 def version() -> int:
@@ -92,7 +92,7 @@ def _filtered(path: str, data_version: int, key: tuple) -> View:
 
 
 def filtered(where: PointFilter) -> View:
-    return _filtered(str(config.store_path()), version(), _filter_key(where))
+    return _filtered(str(config.store_location()), version(), _filter_key(where))
 
 
 def export_points(where: PointFilter) -> pd.DataFrame:
@@ -166,7 +166,7 @@ def _map_geography(path: str, data_version: int, gcj02: bool) -> MapGeography:
 
 
 def map_geography(gcj02: bool = False) -> MapGeography:
-    return _map_geography(str(config.store_path()), version(), gcj02)
+    return _map_geography(str(config.store_location()), version(), gcj02)
 
 
 def area_code_of_unit(code: str) -> str:

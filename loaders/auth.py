@@ -23,7 +23,6 @@ import pandas as pd
 
 from . import config, model
 from .store.base import StoreError
-from .store.users import UserTable
 from .store.gpkg import TZ
 
 ROLES = {"viewer": "查看", "editor": "编辑", "admin": "管理员"}
@@ -187,8 +186,8 @@ def _user(record: dict) -> User:
     return User(record["name"], record["role"], tuple(record["units"]))
 
 
-def _require(table: UserTable, name: str, connection=None) -> dict:
-    record = table.get(name, connection)
+def _require(users, name: str) -> dict:
+    record = users.get(name)
     if record is None:
         raise AuthError(f"没有用户「{name}」")
     return record
@@ -204,11 +203,11 @@ def add_user(store, name: str, password: str, role: str = "viewer", units=(), *,
     check_role(role, codes)
     hashed = hash_password(password)
     stamp = _stamp(_now(now))
-    table = UserTable(store)
-    with table.write() as c:
-        if table.get(name, c) is not None:
+    users = store.users
+    with users.transaction():
+        if users.get(name) is not None:
             raise AuthError(f"用户「{name}」已存在")
-        table.insert(c, {"name": name, "role": role, "units": codes, "password_hash": hashed, "disabled": False,
+        users.insert({"name": name, "role": role, "units": codes, "password_hash": hashed, "disabled": False,
                          "failed_count": 0, "created_at": stamp, "updated_at": stamp})
     return User(name, role, codes)
 
@@ -217,11 +216,11 @@ def set_password(store, name: str, password: str, *, actor: User | None = None, 
     """A new password; it also unlocks the account and signs the user out everywhere."""
     _require_admin(actor, name)
     hashed = hash_password(password)
-    table = UserTable(store)
-    with table.write() as c:
-        _require(table, name, c)
-        table.set(c, name, password_hash=hashed, failed_count=0, locked_until=None, updated_at=_stamp(_now(now)))
-        table.delete_sessions(c, user=name)
+    users = store.users
+    with users.transaction():
+        _require(users, name)
+        users.set(name, password_hash=hashed, failed_count=0, locked_until=None, updated_at=_stamp(_now(now)))
+        users.delete_sessions(user=name)
 
 
 def set_role(store, name: str, role: str, units=(), *, actor: User | None = None,
@@ -230,13 +229,13 @@ def set_role(store, name: str, role: str, units=(), *, actor: User | None = None
     _require_admin(actor)
     codes = resolve_units(store, units)
     check_role(role, codes)
-    table = UserTable(store)
-    with table.write() as c:
-        record = _require(table, name, c)
+    users = store.users
+    with users.transaction():
+        record = _require(users, name)
         if record["role"] == "admin" and role != "admin" and not record["disabled"] \
-                and table.count_active_admins(c) <= 1:
+                and users.count_active_admins() <= 1:
             raise AuthError(f"「{name}」是唯一的管理员，不能取消其管理员角色；请先添加另一位管理员")
-        table.set(c, name, role=role, units=codes, updated_at=_stamp(_now(now)))
+        users.set(name, role=role, units=codes, updated_at=_stamp(_now(now)))
     return User(name, role, codes)
 
 
@@ -244,34 +243,34 @@ def set_disabled(store, name: str, disabled: bool = True, *, actor: User | None 
                  now: dt.datetime | None = None) -> None:
     """Disable (signs the user out everywhere) or enable (also clears a lock) an account."""
     _require_admin(actor)
-    table = UserTable(store)
-    with table.write() as c:
-        record = _require(table, name, c)
-        if disabled and record["role"] == "admin" and not record["disabled"] and table.count_active_admins(c) <= 1:
+    users = store.users
+    with users.transaction():
+        record = _require(users, name)
+        if disabled and record["role"] == "admin" and not record["disabled"] and users.count_active_admins() <= 1:
             raise AuthError(f"「{name}」是唯一可用的管理员，不能停用；请先添加另一位管理员")
         values = {"disabled": bool(disabled), "updated_at": _stamp(_now(now))}
         if not disabled:
             values.update(failed_count=0, locked_until=None)
-        table.set(c, name, **values)
+        users.set(name, **values)
         if disabled:
-            table.delete_sessions(c, user=name)
+            users.delete_sessions(user=name)
 
 
 def get_user(store, name: str) -> User | None:
-    record = UserTable(store).get(name)
+    record = store.users.get(name)
     return _user(record) if record else None
 
 
 def active_user(store, name: str) -> User:
     """The named user if they exist and are not disabled (for trusted callers such as the CLI's --user)."""
-    record = _require(UserTable(store), name)
+    record = _require(store.users, name)
     if record["disabled"]:
         raise DisabledError(f"账号「{name}」已停用，请联系管理员")
     return _user(record)
 
 
 def has_admin(store) -> bool:
-    return UserTable(store).count_active_admins() > 0
+    return store.users.count_active_admins() > 0
 
 
 def list_users(store, now: dt.datetime | None = None) -> pd.DataFrame:
@@ -280,7 +279,7 @@ def list_users(store, now: dt.datetime | None = None) -> pd.DataFrame:
     moment = _now(now)
     names = dict(zip(store.units()["code"], store.units()["name"]))
     rows = []
-    for record in UserTable(store).all():
+    for record in store.users.all():
         locked = _parse(record["locked_until"])
         rows.append({
             "name": record["name"], "role": record["role"], "role_label": ROLES.get(record["role"], record["role"]),
@@ -306,9 +305,9 @@ def authenticate(store, name: str, password: str, now: dt.datetime | None = None
     """The user whose name and password these are, or AuthError: wrong name or password (one message for both),
     locked (says until when) or disabled. A failure counts towards the lock; a success resets the count."""
     moment = _now(now)
-    table = UserTable(store)
+    users = store.users
     name = (name or "").strip()
-    record = table.get(name) if name else None
+    record = users.get(name) if name else None
     if record is None:
         _spend_time_like_a_check(password)
         raise WrongCredentialsError(WRONG_CREDENTIALS)
@@ -316,19 +315,18 @@ def authenticate(store, name: str, password: str, now: dt.datetime | None = None
     if locked and locked > moment:
         raise _locked(name, locked)
     if not _password_matches(password, record["password_hash"]):
-        with table.write() as c:
-            current = _require(table, name, c)
+        with users.transaction():
+            current = _require(users, name)
             lapsed = current["locked_until"] and _parse(current["locked_until"]) <= moment
             failures = (0 if lapsed else current["failed_count"]) + 1
             until = moment + dt.timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER else None
-            table.set(c, name, failed_count=failures, locked_until=_stamp(until) if until else None)
+            users.set(name, failed_count=failures, locked_until=_stamp(until) if until else None)
         if until:
             raise _locked(name, until)
         raise WrongCredentialsError(WRONG_CREDENTIALS)
     if record["disabled"]:
         raise DisabledError(f"账号「{name}」已停用，请联系管理员")
-    with table.write() as c:
-        table.set(c, name, failed_count=0, locked_until=None, last_sign_in=_stamp(moment))
+    users.set(name, failed_count=0, locked_until=None, last_sign_in=_stamp(moment))
     return _user(record)
 
 
@@ -344,14 +342,14 @@ def _token_hash(token: str) -> str:
 def start_session(store, user: User, now: dt.datetime | None = None) -> str:
     """A new random session token for a signed-in user; it lasts config.session_minutes() minutes."""
     moment = _now(now)
-    table = UserTable(store)
+    users = store.users
     token = secrets.token_urlsafe(32)
-    with table.write() as c:
-        record = _require(table, user.name, c)
+    with users.transaction():
+        record = _require(users, user.name)
         if record["disabled"]:
             raise DisabledError(f"账号「{user.name}」已停用，请联系管理员")
-        table.delete_sessions(c, expired_before=_stamp(moment))
-        table.add_session(c, _token_hash(token), user.name, _stamp(moment),
+        users.delete_sessions(expired_before=_stamp(moment))
+        users.add_session(_token_hash(token), user.name, _stamp(moment),
                           _stamp(moment + dt.timedelta(minutes=config.session_minutes())))
     return token
 
@@ -361,15 +359,14 @@ def user_for_session(store, token: str | None, now: dt.datetime | None = None) -
     expired, or its user was removed or disabled."""
     if not token:
         return None
-    table = UserTable(store)
-    session = table.session(_token_hash(token))
+    users = store.users
+    session = users.session(_token_hash(token))
     if session is None:
         return None
     if _parse(session["expires_at"]) <= _now(now):
-        with table.write() as c:
-            table.delete_sessions(c, token_hash=_token_hash(token))
+        users.delete_sessions(token_hash=_token_hash(token))
         return None
-    record = table.get(session["user"])
+    record = users.get(session["user"])
     if record is None or record["disabled"]:
         return None
     return _user(record)
@@ -378,6 +375,4 @@ def user_for_session(store, token: str | None, now: dt.datetime | None = None) -
 def end_session(store, token: str | None) -> None:
     """Sign out: the token stops working (unknown tokens are ignored)."""
     if token:
-        table = UserTable(store)
-        with table.write() as c:
-            table.delete_sessions(c, token_hash=_token_hash(token))
+        store.users.delete_sessions(token_hash=_token_hash(token))

@@ -10,42 +10,35 @@ import sys
 from pathlib import Path
 
 from . import cli_import, cli_users, config, export, model
-from .store import PointFilter, StoreError, initialise, open_store
+from .filters import Filter
+from .units import Units
+from .store import StoreError, initialise, open_store
 
 
 def _add_filter_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kind", action="append", default=[], choices=list(model.KINDS), help="类型，可重复")
-    parser.add_argument("--unit", action="append", default=[], help="乡镇代码或名称，可重复")
+    """The filter language of the pages' URLs (loaders.filters), as options."""
+    parser.add_argument("--kind", action="append", default=[], help="类型（键或中文），可重复")
+    parser.add_argument("--unit", action="append", default=[], help="乡镇：代码、全称或简称，可重复")
     parser.add_argument("--status", action="append", default=[], help="状态，可重复")
-    parser.add_argument("--stage", action="append", default=[], choices=list(model.STAGES), help="阶段，可重复")
+    parser.add_argument("--stage", action="append", default=[], help="阶段，可重复")
     parser.add_argument("--keyword", default="", help="关键词")
     parser.add_argument("--from", dest="date_from", help="登记日期起 YYYY-MM-DD")
     parser.add_argument("--to", dest="date_to", help="登记日期止 YYYY-MM-DD")
     parser.add_argument("--bbox", help="经纬度范围 minlon,minlat,maxlon,maxlat")
 
 
-def _filter(args, units) -> PointFilter:
-    by_name = {**dict(zip(units["name"], units["code"])), **dict(zip(units["short_name"], units["code"]))}
-    codes = []
-    for unit in args.unit:
-        code = unit if unit in set(units["code"]) else by_name.get(unit)
-        if code is None:
-            raise StoreError(f"没有名为「{unit}」的乡镇（街道）")
-        codes.append(code)
-    bbox = None
-    if args.bbox:
-        try:
-            bbox = tuple(float(v) for v in args.bbox.split(","))
-            assert len(bbox) == 4
-        except (ValueError, AssertionError):
-            raise StoreError(f"--bbox 的值「{args.bbox}」应为 4 个用逗号分隔的数字") from None
-    return PointFilter(kinds=tuple(args.kind), unit_codes=tuple(codes), statuses=tuple(args.status),
-                       stages=tuple(args.stage), keyword=args.keyword, date_from=args.date_from,
-                       date_to=args.date_to, bbox=bbox)
+def _filter(args, units) -> Filter:
+    """The options as a Filter; anything that cannot be understood is refused (a terminal has no notices)."""
+    query = {"unit": args.unit, "kind": args.kind, "status": args.status, "stage": args.stage, "q": args.keyword,
+             "from": args.date_from or "", "to": args.date_to or "", "bbox": args.bbox or ""}
+    where, problems = Filter.from_query(query, units)
+    if problems:
+        raise StoreError("无法识别的筛选条件：" + "、".join(problems))
+    return where
 
 
 def cmd_init(args) -> int:
-    path = Path(args.store or config.store_path())
+    path = args.store or config.store_location()
     outcome, backup = initialise(path, config.geodata_dir(), force=args.force)
     if outcome == "exists":
         print(f"数据文件已存在，未做改动：{path}（如需重建请加 --force，会先备份）")
@@ -61,7 +54,7 @@ def summary(store) -> dict:
     units = store.units().set_index("code")
     by = lambda column: {str(k): int(v) for k, v in counts.groupby(column)["n"].sum().items()}  # noqa: E731
     return {
-        "store": str(getattr(store, "path", "")),
+        "store": store.location,
         "data_version": store.data_version(),
         "total": int(counts["n"].sum()),
         "by_kind": by("kind"),
@@ -91,18 +84,18 @@ def cmd_info(args) -> int:
 
 def cmd_export(args) -> int:
     store = open_store(args.store)
-    units = store.units()
+    units = Units.from_frame(store.units())
     points = store.points(_filter(args, units))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(export.export_bytes(points, args.format, units))
+    out.write_bytes(export.export_bytes(points, args.format, store.units()))
     print(f"已导出 {len(points)} 个点位到 {out}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m loaders", description="襄州一线协商地图：数据管理")
-    parser.add_argument("--store", help="数据文件（默认 XZMAP_STORE 或 var/xiangzhou.gpkg）")
+    parser.add_argument("--store", help="数据文件路径或 postgresql:// 数据库地址（默认 XZMAP_STORE 或 var/xiangzhou.gpkg）")
     commands = parser.add_subparsers(dest="command", required=True)
 
     init = commands.add_parser("init", help="从内置数据创建数据文件（已存在则不动）")

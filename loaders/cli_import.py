@@ -38,7 +38,7 @@ def cmd_import(args) -> int:
         editor = Editor.for_user(store, args.user) if args.user else Editor(store, OPERATOR)
         user = editor.user
         if args.areas:
-            result = replace_areas(store, args.file, args.areas, user, source_crs=args.source_crs)
+            result = replace_areas(editor, args.file, args.areas, source_crs=args.source_crs)
             print(result.summary())
             return 0
         table = read(args.file, sheet=args.sheet, source_crs=args.source_crs)

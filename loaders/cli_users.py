@@ -25,7 +25,7 @@ from .store import open_store
 
 
 def _store_path(args) -> Path:
-    return Path(args.store or config.store_path())
+    return Path(args.store or config.store_location())
 
 
 def _read_password(args, confirm: bool = True) -> str:

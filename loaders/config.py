@@ -2,7 +2,7 @@
 
 | variable | default | meaning |
 |---|---|---|
-| XZMAP_STORE | var/xiangzhou.gpkg | the GeoPackage store |
+| XZMAP_STORE | var/xiangzhou.gpkg | the store: a GeoPackage file, or a postgresql:// URL for PostGIS |
 | XZMAP_GEODATA | geodata/ | bundled data used by `init` |
 | XZMAP_ANONYMOUS_READ | 1 | viewing without signing in (intranet default) |
 | XZMAP_SESSION_MINUTES | 480 | how long a sign-in lasts |
@@ -22,8 +22,14 @@ def _path(variable: str, default: Path) -> Path:
     return Path(value).expanduser() if value else default
 
 
-def store_path() -> Path:
-    return _path("XZMAP_STORE", REPO_ROOT / "var" / "xiangzhou.gpkg")
+def store_location() -> str:
+    """Where the data is: a GeoPackage file path (the default) or a postgresql:// URL."""
+    value = os.environ.get("XZMAP_STORE", "").strip()
+    if not value:
+        return str(REPO_ROOT / "var" / "xiangzhou.gpkg")
+    if "://" in value:
+        return value
+    return str(Path(value).expanduser())
 
 
 def geodata_dir() -> Path:

@@ -97,36 +97,38 @@ class Editor:
         (so a bad or out-of-district coordinate gets its own message), then where it landed is checked before
         commit."""
         user = self._actor()
-        with self.store.transaction() as connection:
-            return self._add(user, record, connection)
+        with self.store.transaction():
+            return self._add(user, record)
 
     def update(self, point_id: str, changes: dict, expected_version: int) -> dict:
         """Change fields (and/or move) a point. Where it lands is checked inside the same transaction, from the
         store's own result, so a move that re-derives the unit cannot slip past."""
         user = self._actor()
-        with self.store.transaction() as connection:
-            return self._update(user, point_id, changes, expected_version, connection)
+        with self.store.transaction():
+            return self._update(user, point_id, changes, expected_version)
 
     @contextmanager
     def batch(self):
         """Many writes in one transaction (an import): all land or none. The user is checked once, as it starts;
         every row is still checked for where it lands."""
         user = self._actor()
-        with self.store.transaction() as connection:
-            yield Batch(self, user, connection)
+        with self.store.transaction():
+            yield Batch(self, user)
 
-    def _add(self, user: User, record: dict, connection) -> str:
-        if record.get("id") and self.store.point(str(record["id"]), connection=connection) is not None:
+    def _add(self, user: User, record: dict) -> str:
+        """Inside a transaction: raising after the insert rolls it back."""
+        if record.get("id") and self.store.point(str(record["id"])) is not None:
             raise PermissionDenied(f"编号「{record['id']}」已被其他点位使用，新点位不能沿用")
-        point_id = self.store.add_point(record, user.name, connection=connection)
-        problem = self.refusal(self.store.point(point_id, connection=connection), None, user)
+        point_id = self.store.add_point(record, user.name)
+        problem = self.refusal(self.store.point(point_id), None, user)
         if problem:
             raise PermissionDenied(problem)  # raising inside the transaction rolls the insert back
         return point_id
 
-    def _update(self, user: User, point_id: str, changes: dict, expected_version: int, connection) -> dict:
-        current = self._editable(point_id, "修改", user, connection)
-        after = self.store.update_point(point_id, changes, expected_version, user.name, connection=connection)
+    def _update(self, user: User, point_id: str, changes: dict, expected_version: int) -> dict:
+        """Inside a transaction: raising after the update rolls it back."""
+        current = self._editable(point_id, "修改", user)
+        after = self.store.update_point(point_id, changes, expected_version, user.name)
         problem = self.refusal(after, current, user)
         if problem:
             raise PermissionDenied(problem)  # raising inside the transaction rolls the update back
@@ -149,10 +151,19 @@ class Editor:
 
     def revert(self, change_id: int) -> dict:
         """Admins only: undo one audited update (see Store.revert)."""
+        user = self.require_admin("撤销修改")
+        return self.store.revert(change_id, user.name)
+
+    def replace_areas(self, areas: dict, basis: str) -> list[str]:
+        """Admins only: official unit areas from a boundary file (see Store.replace_areas)."""
+        user = self.require_admin("替换乡镇（街道）范围")
+        return self.store.replace_areas(areas, basis, user.name)
+
+    def require_admin(self, what: str) -> User:
         user = self._actor()
         if not user.is_admin:
-            raise PermissionDenied(f"只有管理员可以撤销修改（当前用户「{user.name}」是{user.role_label}）")
-        return self.store.revert(change_id, user.name)
+            raise PermissionDenied(f"只有管理员可以{what}（当前用户「{user.name}」是{user.role_label}）")
+        return user
 
     # Checks ----------------------------------------------------------------------------------------------------
     def _actor(self) -> User:
@@ -175,8 +186,8 @@ class Editor:
             raise PermissionDenied(problem)
         return user
 
-    def _editable(self, point_id: str, verb: str, user: User, connection=None) -> dict:
-        current = self.store.point(point_id, connection=connection)
+    def _editable(self, point_id: str, verb: str, user: User) -> dict:
+        current = self.store.point(point_id)
         if current is None:
             raise NotFoundError(f"找不到编号为「{point_id}」的点位")
         if not user.may_edit(current.get("unit_code")):
@@ -223,14 +234,14 @@ def _writer_problem(user: User | None) -> str | None:
 class Batch:
     """The writes of `Editor.batch()`: each joins the batch's transaction."""
 
-    def __init__(self, editor: Editor, user: User, connection):
-        self._editor, self._user, self._connection = editor, user, connection
+    def __init__(self, editor: Editor, user: User):
+        self._editor, self._user = editor, user
 
     def add(self, record: dict) -> str:
-        return self._editor._add(self._user, record, self._connection)
+        return self._editor._add(self._user, record)
 
     def update(self, point_id: str, changes: dict, expected_version: int) -> dict:
-        return self._editor._update(self._user, point_id, changes, expected_version, self._connection)
+        return self._editor._update(self._user, point_id, changes, expected_version)
 
     def point_by_external_id(self, external_id: str) -> dict | None:
-        return self._editor.store.point_by_external_id(external_id, connection=self._connection)
+        return self._editor.store.point_by_external_id(external_id)

@@ -49,3 +49,16 @@ def hostile_store_path(hostile_template, tmp_path, monkeypatch) -> Path:
     shutil.copy(hostile_template, path)
     monkeypatch.setenv("XZMAP_STORE", str(path))
     return path
+
+
+@pytest.fixture(params=["gpkg"])
+def any_store(request, store_template, tmp_path, monkeypatch):
+    """A fresh store built from the bundled data, once per engine (the contract suite and the tests that must hold
+    for both engines use it); XZMAP_STORE points at it."""
+    from loaders.store import open_store
+
+    path = tmp_path / "xiangzhou.gpkg"
+    shutil.copy(store_template, path)
+    location = str(path)
+    monkeypatch.setenv("XZMAP_STORE", location)
+    return open_store(location)

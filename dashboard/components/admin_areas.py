@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from loaders.auth import User
 from loaders.importing import ImportFileError, headers, replace_areas
 from loaders.importing.files import detect_format
 from loaders.importing.plan import unit_lookup
@@ -13,7 +12,7 @@ from loaders.importing.vector import read_polygons
 from loaders.store.base import StoreError
 
 from .. import data
-from . import importer, safe
+from . import importer, safe, session
 
 UPLOAD_KEY = "adm_areas_upload"
 BOUNDARY_TYPES = ["geojson", "json", "gpkg", "zip"]
@@ -87,7 +86,7 @@ def best_field(frame, fields: list[str], units: pd.DataFrame) -> str:
     return max(fields, key=lambda f: (score(f), -fields.index(f)))
 
 
-def replace_step(store, actor: User) -> None:
+def replace_step(store) -> None:
     stored = st.session_state.pop(_FLASH, None)
     if stored:
         (st.success if stored[0] == "ok" else st.error)(safe.md_text(stored[1]))
@@ -132,7 +131,7 @@ def replace_step(store, actor: User) -> None:
     if st.button("确认替换乡镇范围", type="primary", disabled=bool(missing) or matched == 0,
                  key="adm_area_confirm", icon=":material/published_with_changes:"):
         try:
-            result = replace_areas(store, upload.data, field, actor, filename=upload.name, source_crs=source_crs)
+            result = replace_areas(session.editor(), upload.data, field, filename=upload.name, source_crs=source_crs)
         except StoreError as error:
             st.session_state[_FLASH] = ("error", f"未做任何修改：{error}")
         else:

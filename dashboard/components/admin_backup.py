@@ -13,13 +13,13 @@ from loaders.store.gpkg import TZ
 
 def snapshot_name(now: dt.datetime | None = None) -> str:
     moment = now or dt.datetime.now(TZ)
-    return f"{config.store_path().stem}.{moment:%Y%m%d-%H%M%S}.bak.gpkg"
+    return backup.default_backup_path(config.store_location(), moment).name
 
 
 def snapshot_bytes() -> bytes:
     """loaders.backup.backup into a temporary folder, read back; the folder is removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="xzmap-backup-") as folder:
-        path = backup.backup(config.store_path(), Path(folder) / "snapshot.gpkg")
+        path = backup.backup(config.store_location(), Path(folder) / "snapshot.gpkg")
         return path.read_bytes()
 
 

@@ -48,8 +48,7 @@ class FilterState:
         return PointFilter(
             kinds=(fixed_kind,) if fixed_kind else self.kinds, unit_codes=self.units, stages=self.stages,
             statuses=self.statuses, keyword=self.keyword.strip(),
-            date_from=self.date_from.isoformat() if self.date_from else None,
-            date_to=self.date_to.isoformat() if self.date_to else None)
+            date_from=self.date_from, date_to=self.date_to)
 
 
 def _split(value) -> list[str]:

@@ -32,7 +32,7 @@ import streamlit as st
 from branca.element import Element
 from streamlit_folium import st_folium
 
-from loaders import config, model
+from loaders import model
 from loaders.store import PointFilter
 
 from .. import basemaps, data, mapview, memory
@@ -284,10 +284,7 @@ def recent_points(points: pd.DataFrame, names: dict[str, str], *, limit: int = F
 
 def read_snapshot(presets: Presets, previous: Snapshot | None) -> Snapshot:
     """One consistent read of everything the screen shows. Raises whatever the store raises."""
-    path = config.store_path()
-    if not path.is_file():  # checked first: opening a missing SQLite file would create an empty one
-        raise FileNotFoundError(str(path))
-    version = data.version()
+    version = data.version()  # raises StoreUnavailable when the store cannot be read (reading never creates one)
     if previous is not None and previous.version == version and previous.presets == presets:
         return replace(previous, read_at=now())
     view = data.filtered(presets.point_filter())
@@ -617,7 +614,7 @@ def render() -> None:
     ss = st.session_state
     st.html(f"<style>{page_css()}</style>")
     try:
-        units = data.units(data.version()) if config.store_path().is_file() else None
+        units = data.units(data.version())
     except Exception:  # noqa: BLE001 -- presets then use names only after the store comes back
         units = None
     cached: Snapshot | None = ss.get(_SNAPSHOT)

@@ -24,6 +24,6 @@ with users_tab:
         admin_users.manage_user(store, admin, users)
 with areas_tab:
     admin_areas.current_basis(store)
-    admin_areas.replace_step(store, admin)
+    admin_areas.replace_step(store)
 with backup_tab:
     admin_backup.backup_step()

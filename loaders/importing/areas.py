@@ -5,9 +5,8 @@ from dataclasses import dataclass, field
 
 import shapely
 
-from ..auth import User
+from ..editing import Editor
 from ..geography import area_km2
-from ..store.gpkg import gpkg_blob
 from . import headers
 from .core import ImportFileError, ImportRefused
 from .files import _load, detect_format
@@ -32,16 +31,16 @@ class AreasResult:
         return text
 
 
-def replace_areas(store, file, field_name: str, user: User, filename: str | None = None,
+def replace_areas(editor: Editor, file, field_name: str, filename: str | None = None,
                   source_crs: str | None = None, layer: str | None = None) -> AreasResult:
     """Replace unit areas with the polygons of `file` (path, bytes + filename, or upload), matched to units by
     `field_name` (a unit's name, short name or 12-digit code). Refused (ImportRefused, nothing written) for a
     non-admin, when a unit of the consultation network would be left without an area, or when areas overlap by
-    more than 1 %. Areas of units not in the file (e.g. 东津) keep their schematic area. One transaction; the store's
-    cached geography refreshes because the unit_areas layer's last_change moves on.
+    more than 1 %. Areas of units not in the file (e.g. 东津) keep their schematic area. One transaction, written by
+    `editor` (admins only, checked at the moment of the write); the store's cached geography refreshes.
     """
-    if user is None or user.role != "admin":
-        raise ImportRefused("只有管理员可以替换乡镇（街道）范围")
+    editor.require_admin("替换乡镇（街道）范围")
+    store = editor.store
     data, name = _load(file, filename, None)
     fmt = detect_format(data, name)
     if fmt not in ("geojson", "gpkg", "shp"):
@@ -84,19 +83,8 @@ def replace_areas(store, file, field_name: str, user: User, filename: str | None
         if not overlap.is_empty and area_km2(overlap) > OVERLAP_TOLERANCE * smaller:
             raise ImportRefused(f"文件「{name}」中「{names[codes[a]]}」与「{names[codes[b]]}」的范围重叠"
                                 f"约 {area_km2(overlap):.1f} 平方公里，未做任何修改")
-    info = area_units.set_index("code")
-    with store.transaction() as connection:
-        existing = {r[0] for r in connection.execute("SELECT code FROM unit_areas")}
-        for code, geometry in merged.items():
-            connection.execute("DELETE FROM unit_areas WHERE code = ?", (code,))
-            connection.execute(
-                "INSERT INTO unit_areas (geom, code, name, short_name, in_network, schematic, basis) "
-                "VALUES (?, ?, ?, ?, ?, 0, ?)",
-                (gpkg_blob(geometry), code, info.loc[code, "name"], info.loc[code, "short_name"],
-                 bool(info.loc[code, "in_network"]), name))
-        connection.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
-                           "WHERE table_name = 'unit_areas'")
-    return AreasResult(replaced=codes, kept=sorted(existing - set(codes)), unmatched=unmatched, basis=name)
+    kept = editor.replace_areas(merged, name)
+    return AreasResult(replaced=codes, kept=kept, unmatched=unmatched, basis=name)
 
 
 def _polygonal(geometry):

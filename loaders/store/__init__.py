@@ -1,15 +1,41 @@
-"""The store: `open_store()` gives the configured backend; pages and the CLI use only the `Store` interface."""
+"""The store: `open_store()` gives the configured engine; pages and the CLI use only the `Store` interface.
+
+XZMAP_STORE (or `location`) is a file path -- a GeoPackage, the embedded default -- or a `postgresql://` URL for a
+PostGIS database that several servers share.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from .. import config
+from ..filters import Filter
 from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError, StoreUnavailable
-from .gpkg import GeoPackageStore, initialise
+from . import gpkg
+from .gpkg import GeoPackageStore
 
-__all__ = ["Change", "GeoPackageStore", "NotFoundError", "PointFilter", "StaleEditError", "Store", "StoreError", "StoreUnavailable",
-           "initialise", "open_store"]
+__all__ = ["Change", "Filter", "GeoPackageStore", "NotFoundError", "PointFilter", "StaleEditError", "Store",
+           "StoreError", "StoreUnavailable", "initialise", "is_database_url", "open_store"]
 
 
-def open_store(path: Path | str | None = None) -> Store:
-    return GeoPackageStore(path or config.store_path())
+def is_database_url(location: str | Path) -> bool:
+    return str(location).startswith(("postgresql://", "postgresql+psycopg://", "postgres://"))
+
+
+def open_store(location: Path | str | None = None) -> Store:
+    location = location or config.store_location()
+    if is_database_url(location):
+        from .postgis import PostGISStore  # imported only when used: the embedded default needs no driver
+
+        return PostGISStore(str(location))
+    return GeoPackageStore(location)
+
+
+def initialise(location: Path | str, geodata: Path, force: bool = False) -> tuple[str, str | None]:
+    """Create the store from the bundled data if it is absent or empty; never overwrites (see the engine's
+    `initialise`). Returns ("created" | "replaced" | "exists", where the old data was backed up or None)."""
+    if is_database_url(location):
+        from . import postgis
+
+        return postgis.initialise(str(location), geodata, force=force)
+    outcome, backup = gpkg.initialise(Path(location), geodata, force=force)
+    return outcome, (str(backup) if backup else None)

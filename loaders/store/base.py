@@ -1,30 +1,17 @@
-"""The store interface pages and the CLI talk to. A PostGIS backend would implement the same class."""
+"""The store contract: what pages, the CLI and the importer may ask of a store, whichever engine keeps it."""
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..filters import Filter
 from ..geography import Geography
 
-
-@dataclass(frozen=True)
-class PointFilter:
-    """What to show. Empty tuples mean 'all'. Dates compare with `opened_on` (登记日期), inclusive."""
-
-    kinds: tuple[str, ...] = ()
-    unit_codes: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    stages: tuple[str, ...] = ()
-    keyword: str = ""
-    date_from: str | None = None
-    date_to: str | None = None
-    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
-    include_deleted: bool = False
-
-    def but(self, **changes) -> "PointFilter":
-        return replace(self, **changes)
+if TYPE_CHECKING:
+    from .users import UserStore
 
 
 class StoreError(Exception):
@@ -60,22 +47,39 @@ class Change:
 
 
 class Store(abc.ABC):
-    """Points (demo sites, wells, bridges, issues), their follow-ups and history, units and areas."""
+    """Points (demo sites, wells, bridges, issues), their follow-ups and history, units and areas, and the users.
+
+    Two engines implement it: `GeoPackageStore` (one file, the embedded default) and `PostGISStore` (a database
+    several servers share). Pages, the CLI and the importer use only this interface; they never hold a driver
+    connection. Every write is one transaction with its audit row and moves `data_version` on. Several writes that
+    must land together run inside `with store.transaction():` -- writes (and reads) in that block, on the same
+    thread, join it; an exception anywhere in it rolls all of them back.
+    """
+
+    # Where it is, for messages ------------------------------------------------------------------------------
+    @property
+    @abc.abstractmethod
+    def location(self) -> str:
+        """The file path or the database URL (without its password)."""
 
     # Reads -------------------------------------------------------------------------------------------
     @abc.abstractmethod
-    def points(self, where: PointFilter = PointFilter(), columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    def points(self, where: Filter = Filter(), columns: tuple[str, ...] | None = None) -> pd.DataFrame:
         """Matching points as a DataFrame with lon/lat columns, most recently created first."""
 
     @abc.abstractmethod
-    def point(self, point_id: str, connection=None) -> dict | None: ...
+    def point(self, point_id: str) -> dict | None: ...
 
     @abc.abstractmethod
-    def point_by_external_id(self, external_id: str, connection=None) -> dict | None: ...
+    def point_by_external_id(self, external_id: str) -> dict | None: ...
 
     @abc.abstractmethod
-    def counts(self, where: PointFilter = PointFilter()) -> pd.DataFrame:
+    def counts(self, where: Filter = Filter()) -> pd.DataFrame:
         """Rows of unit_code, kind, stage, status, n for the matching points."""
+
+    @abc.abstractmethod
+    def date_range(self) -> tuple[str, str] | None:
+        """The earliest and latest 登记日期 (ISO dates) of the points that are not deleted; None when there is none."""
 
     @abc.abstractmethod
     def follow_ups(self, point_id: str) -> list[dict]: ...
@@ -87,6 +91,13 @@ class Store(abc.ABC):
     def units(self) -> pd.DataFrame: ...
 
     @abc.abstractmethod
+    def areas(self) -> list[dict]:
+        """Unit areas: code, name, short_name, in_network, schematic, basis and a shapely geometry each."""
+
+    @abc.abstractmethod
+    def outline(self): ...
+
+    @abc.abstractmethod
     def geography(self) -> Geography: ...
 
     @abc.abstractmethod
@@ -96,7 +107,7 @@ class Store(abc.ABC):
     # Writes: each is one transaction with its audit row ----------------------------------------------
     @abc.abstractmethod
     def transaction(self):
-        """Context manager for several writes that must land together; pass it on as `connection=`."""
+        """Context manager: the writes inside it (same thread) land together or not at all."""
 
     @abc.abstractmethod
     def add_point(self, record: dict, user: str) -> str: ...
@@ -116,3 +127,16 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def revert(self, change_fid: int, user: str) -> dict:
         """Undo one audited update (restore its 'before' values) as a new audited change with action 'revert'."""
+
+    @abc.abstractmethod
+    def replace_areas(self, areas: dict, basis: str, user: str) -> list[str]:
+        """Replace the areas of the given unit codes ({code: (multi)polygon}) with official ones named `basis`;
+        returns the codes whose (schematic) area was kept. Moves data_version on (the map changes)."""
+
+    # Users and sign-in sessions ----------------------------------------------------------------------
+    @property
+    @abc.abstractmethod
+    def users(self) -> "UserStore": ...
+
+
+PointFilter = Filter  # transitional name, removed once every caller says Filter

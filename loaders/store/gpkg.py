@@ -20,8 +20,11 @@ import shapely
 
 from .. import geography as geo
 from .. import model
-from . import sqlite, users
-from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError, StoreUnavailable
+from . import sqlite
+from .users import GeoPackageUsers, ensure_schema
+from ..filters import Filter
+from .base import Change, NotFoundError, StaleEditError, Store, StoreError, StoreUnavailable
+from .where import where_sql
 
 TZ = ZoneInfo("Asia/Shanghai")
 SRS_ID = 4326
@@ -39,7 +42,6 @@ POINT_COLUMNS: tuple[str, ...] = (
 )
 # Fields a user may change through update_point (everything else is managed by the store).
 EDITABLE = ("kind", "status", "lon", "lat", "unit_code", "external_id", *model.FIELDS)
-_SEARCHED = ("id", "name", "village", "description", "category", "responsible_unit", "canal", "site_format")
 
 
 def now() -> str:
@@ -124,40 +126,8 @@ INSERT INTO meta (key, value) VALUES ('data_version', '0'), ('schema', '1');
 """
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def where_sql(where: PointFilter) -> tuple[str, list]:
-    """SQL condition and parameters for a filter; every value travels as a parameter."""
-    clauses: list[str] = []
-    params: list = []
-
-    def among(column: str, values: tuple):
-        if values:
-            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
-            params.extend(values)
-
-    among("kind", where.kinds)
-    among("unit_code", where.unit_codes)
-    among("status", where.statuses)
-    among("stage", where.stages)
-    if where.keyword.strip():
-        clauses.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")")
-        params.extend([_like(where.keyword.strip())] * len(_SEARCHED))
-    if where.date_from:
-        clauses.append("opened_on >= ?")
-        params.append(where.date_from)
-    if where.date_to:
-        clauses.append("opened_on <= ?")
-        params.append(where.date_to)
-    if where.bbox:
-        clauses.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
-        min_lon, min_lat, max_lon, max_lat = where.bbox
-        params.extend([min_lon, max_lon, min_lat, max_lat])
-    if not where.include_deleted:
-        clauses.append("deleted_at IS NULL")
-    return (" AND ".join(clauses) or "1"), params
+def _where(where: Filter) -> tuple[str, list]:
+    return where_sql(where, lambda i: "?")
 
 
 class GeoPackageStore(Store):
@@ -167,30 +137,43 @@ class GeoPackageStore(Store):
         if problem:
             raise StoreUnavailable(problem)
         self._cached: tuple[str, geo.Geography, frozenset[str]] | None = None
+        self._connections = sqlite.Connections(self.path, before_commit=_mark_changed)
+        self._users: GeoPackageUsers | None = None
 
     # Connection ---------------------------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     def _read(self):
-        return sqlite.reading(self.path)
+        """A connection to read with: this thread's open transaction if there is one (to see its own writes)."""
+        return self._connections.reading()
 
     def _write(self):
-        """One transaction: everything inside commits together or not at all, then data_version moves on."""
-        return sqlite.transaction(self.path, before_commit=_mark_changed)
+        """This thread's transaction, or a new one: everything inside commits together or not at all, and then
+        data_version moves on."""
+        return self._connections.writing()
 
     def transaction(self):
-        """A write transaction for several changes at once (an import): pass it as `connection=` to the writers."""
-        return self._write()
+        return self._connections.writing()
+
+    @property
+    def users(self) -> GeoPackageUsers:
+        if self._users is None:
+            self._users = GeoPackageUsers(self.path)
+        return self._users
 
     # Reads --------------------------------------------------------------------------------------------
     def data_version(self) -> int:
         with self._read() as c:
             return int(c.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
 
-    def points(self, where: PointFilter = PointFilter(), columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    def points(self, where: Filter = Filter(), columns: tuple[str, ...] | None = None) -> pd.DataFrame:
         chosen = columns or POINT_COLUMNS
         unknown = set(chosen) - set(POINT_COLUMNS)
         if unknown:
             raise ValueError(f"unknown columns {sorted(unknown)}")
-        condition, params = where_sql(where)
+        condition, params = _where(where)
         # Row-id order reads the table straight through; ordering by a timestamp index costs 2x at 100,000 points.
         sql = f"SELECT {', '.join(chosen)} FROM points WHERE {condition} ORDER BY fid DESC"
         with self._read() as c:
@@ -200,15 +183,11 @@ class GeoPackageStore(Store):
             frame["sample"] = frame["sample"].astype(bool)
         return frame
 
-    def point(self, point_id: str, connection=None) -> dict | None:
-        if connection is not None:
-            return self._point(connection, point_id)
+    def point(self, point_id: str) -> dict | None:
         with self._read() as c:
             return self._point(c, point_id)
 
-    def point_by_external_id(self, external_id: str, connection=None) -> dict | None:
-        if connection is not None:
-            return self._point(connection, external_id, column="external_id")
+    def point_by_external_id(self, external_id: str) -> dict | None:
         with self._read() as c:
             return self._point(c, external_id, column="external_id")
 
@@ -222,13 +201,19 @@ class GeoPackageStore(Store):
         record["sample"] = bool(record["sample"])
         return record
 
-    def counts(self, where: PointFilter = PointFilter()) -> pd.DataFrame:
-        condition, params = where_sql(where)
+    def counts(self, where: Filter = Filter()) -> pd.DataFrame:
+        condition, params = _where(where)
         sql = (f"SELECT unit_code, kind, stage, status, COUNT(*) AS n FROM points WHERE {condition} "
                "GROUP BY unit_code, kind, stage, status")
         with self._read() as c:
             rows = c.execute(sql, params).fetchall()
         return pd.DataFrame.from_records(rows, columns=["unit_code", "kind", "stage", "status", "n"])
+
+    def date_range(self) -> tuple[str, str] | None:
+        with self._read() as c:
+            low, high = c.execute("SELECT MIN(opened_on), MAX(opened_on) FROM points "
+                                  "WHERE deleted_at IS NULL AND opened_on IS NOT NULL").fetchone()
+        return (low, high) if low else None
 
     def follow_ups(self, point_id: str) -> list[dict]:
         with self._read() as c:
@@ -269,24 +254,22 @@ class GeoPackageStore(Store):
         with self._read() as c:
             return read_blob(c.execute("SELECT geom FROM district_outline ORDER BY fid LIMIT 1").fetchone()[0])
 
-    def geography(self, connection=None) -> geo.Geography:
-        return self._reference(connection)[0]
+    def geography(self) -> geo.Geography:
+        return self._reference()[0]
 
-    def _reference(self, connection=None) -> tuple[geo.Geography, frozenset[str]]:
+    def _reference(self) -> tuple[geo.Geography, frozenset[str]]:
         """The lookup index and the unit codes, kept until an admin changes the areas (checked on every call)."""
-        if connection is None:
-            with self._read() as c:
-                return self._reference(c)
-        stamp = connection.execute("SELECT last_change FROM gpkg_contents WHERE table_name = 'unit_areas'").fetchone()[0]
-        if self._cached is None or self._cached[0] != stamp:
-            codes = frozenset(code for (code,) in connection.execute("SELECT code FROM units"))
-            self._cached = (stamp, geo.Geography(self.outline(), self.areas()), codes)
+        with self._read() as c:
+            stamp = c.execute("SELECT last_change FROM gpkg_contents WHERE table_name = 'unit_areas'").fetchone()[0]
+            if self._cached is None or self._cached[0] != stamp:
+                codes = frozenset(code for (code,) in c.execute("SELECT code FROM units"))
+                self._cached = (stamp, geo.Geography(self.outline(), self.areas()), codes)
         return self._cached[1], self._cached[2]
 
     # Writes -------------------------------------------------------------------------------------------
-    def _validated(self, record: dict, connection=None) -> dict:
+    def _validated(self, record: dict) -> dict:
         """Model validation plus the position checks that need the district outline."""
-        geography, unit_codes = self._reference(connection)
+        geography, unit_codes = self._reference()
         clean = model.validate_point(record, unit_codes=unit_codes)
         if not geography.inside(clean["lon"], clean["lat"]):
             raise model.ValidationError([geography.outside_message(clean["lon"], clean["lat"])])
@@ -295,11 +278,9 @@ class GeoPackageStore(Store):
         clean["stage"] = model.stage_of(clean["kind"], clean["status"])
         return clean
 
-    def add_point(self, record: dict, user: str, connection=None) -> str:
-        clean = self._validated(record, connection)
+    def add_point(self, record: dict, user: str) -> str:
+        clean = self._validated(record)
         clean["id"] = str(record.get("id") or new_point_id())
-        if connection is not None:
-            return self._insert(connection, clean, user)
         with self._write() as c:
             return self._insert(c, clean, user)
 
@@ -327,12 +308,10 @@ class GeoPackageStore(Store):
             )
         return current
 
-    def update_point(self, point_id: str, changes: dict, expected_version: int, user: str, connection=None) -> dict:
+    def update_point(self, point_id: str, changes: dict, expected_version: int, user: str) -> dict:
         unknown = set(changes) - set(EDITABLE)
         if unknown:
             raise StoreError(f"不能修改这些字段：{'、'.join(sorted(unknown))}")
-        if connection is not None:
-            return self._update(connection, point_id, changes, expected_version, user)
         with self._write() as c:
             return self._update(c, point_id, changes, expected_version, user)
 
@@ -340,7 +319,7 @@ class GeoPackageStore(Store):
         current = self._current(connection, point_id, expected_version)
         moved = ("lon" in changes or "lat" in changes) and "unit_code" not in changes
         merged = {**current, **changes, **({"unit_code": None} if moved else {})}
-        clean = self._validated(merged, connection)
+        clean = self._validated(merged)
         changed = {k: clean.get(k) for k in (*EDITABLE, "stage") if k in clean and clean.get(k) != current.get(k)}
         if not changed:
             return current
@@ -423,6 +402,23 @@ class GeoPackageStore(Store):
             changes = {k: v for k, v in before.items() if k in EDITABLE}
             return self._update(c, point_id, changes, current["version"], user, action="revert")
 
+    def replace_areas(self, areas: dict, basis: str, user: str) -> list[str]:
+        units = self.units().set_index("code")
+        with self._write() as c:
+            existing = {r[0] for r in c.execute("SELECT code FROM unit_areas")}
+            for code, geometry in areas.items():
+                c.execute("DELETE FROM unit_areas WHERE code = ?", (code,))
+                c.execute("INSERT INTO unit_areas (geom, code, name, short_name, in_network, schematic, basis) "
+                          "VALUES (?, ?, ?, ?, ?, 0, ?)",
+                          (gpkg_blob(_multi(geometry)), code, units.loc[code, "name"], units.loc[code, "short_name"],
+                           bool(units.loc[code, "in_network"]), basis))
+            c.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+                      "WHERE table_name = 'unit_areas'")
+            c.execute("INSERT INTO audit (at, user, action, point_id, fields, before, after) "
+                      "VALUES (?, ?, 'areas', NULL, '[]', '{}', ?)",
+                      (now(), user, json.dumps({"basis": basis, "codes": sorted(areas)}, ensure_ascii=False)))
+        return sorted(existing - set(areas))
+
     @staticmethod
     def _audit(connection, change: Change) -> None:
         fields = sorted(set(change.before) | set(change.after))
@@ -463,10 +459,9 @@ def create(path: Path, geodata: Path, user: str = "init") -> GeoPackageStore:
     finally:
         connection.close()
     store = GeoPackageStore(partial)
-    with store._write() as c:
-        _load_samples(store, c, geodata, user)
-        _update_extent(c)
-    users.ensure_schema(partial)
+    with store.transaction():
+        _load_samples(store, geodata, user)
+    ensure_schema(partial)
     sqlite3.connect(partial).execute("PRAGMA journal_mode = WAL").connection.close()
     partial.replace(path)
     return GeoPackageStore(path)
@@ -493,19 +488,22 @@ def _load_geography(connection, geodata: Path) -> None:
                        "WHERE table_name IN ('district_outline', 'unit_areas')", bounds)
 
 
-def _load_samples(store: GeoPackageStore, connection, geodata: Path, user: str) -> None:
+def _load_samples(store: GeoPackageStore, geodata: Path, user: str) -> None:
     points = pd.read_csv(geodata / "sample_points.csv", dtype=str, keep_default_na=False, encoding="utf-8")
     for record in points.to_dict("records"):
         try:
-            store.add_point({**record, "sample": record.get("sample") == "1"}, user, connection=connection)
+            store.add_point({**record, "sample": record.get("sample") == "1"}, user)
         except model.ValidationError as error:
             raise StoreError(f"内置示例数据「{record.get('name')}」有误：{error}") from error
     follow_ups = pd.read_csv(geodata / "sample_follow_ups.csv", dtype=str, keep_default_na=False, encoding="utf-8")
-    connection.executemany(
-        "INSERT INTO follow_ups (point_id, date, text, author, status, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(r["point_id"], r["date"], r["text"], r["author"], r["status"] or None, now(), user)
-         for r in follow_ups.to_dict("records")],
-    )
+    with store._write() as connection:
+        _update_extent(connection)
+        connection.executemany(
+            "INSERT INTO follow_ups (point_id, date, text, author, status, created_at, created_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(r["point_id"], r["date"], r["text"], r["author"], r["status"] or None, now(), user)
+             for r in follow_ups.to_dict("records")],
+        )
 
 
 def _update_extent(connection) -> None:

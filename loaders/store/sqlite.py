@@ -10,6 +10,7 @@ error (a constraint, a bug) passes through unchanged.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -36,14 +37,15 @@ def reading(path: Path):
 
 @contextmanager
 def transaction(path: Path, before_commit=None):
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception; `before_commit(connection)` runs last inside it."""
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception; `before_commit(connection)` runs last inside it,
+    when something was written."""
     with translated(path):
         connection = connect(path, isolation_level=None)
         try:
             connection.execute("BEGIN IMMEDIATE")
             yield connection
-            if before_commit is not None:
-                before_commit(connection)
+            if before_commit is not None and connection.total_changes:  # a transaction that wrote nothing
+                before_commit(connection)  # leaves data_version (and the pages' caches) alone
             connection.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:
@@ -51,6 +53,42 @@ def transaction(path: Path, before_commit=None):
             raise
         finally:
             connection.close()
+
+
+class Connections:
+    """The connections of one store object to its file: a short one per read, and per thread at most one open
+    write transaction, which reads and writes on that thread join (so a batch sees its own uncommitted rows and
+    callers never pass a connection around)."""
+
+    def __init__(self, path: Path, before_commit=None):
+        self.path = Path(path)
+        self._before_commit = before_commit
+        self._local = threading.local()
+
+    @property
+    def current(self) -> sqlite3.Connection | None:
+        return getattr(self._local, "connection", None)
+
+    @contextmanager
+    def reading(self):
+        if self.current is not None:
+            yield self.current
+            return
+        with reading(self.path) as connection:
+            yield connection
+
+    @contextmanager
+    def writing(self):
+        """The open transaction of this thread, or a new one that commits when the block ends."""
+        if self.current is not None:
+            yield self.current
+            return
+        with transaction(self.path, self._before_commit) as connection:
+            self._local.connection = connection
+            try:
+                yield connection
+            finally:
+                self._local.connection = None
 
 
 def problem(path: Path) -> str | None:

@@ -1,15 +1,16 @@
-"""Users and sign-in sessions, kept in the same GeoPackage file as the points.
+"""Users and sign-in sessions: the `UserStore` interface, and its GeoPackage implementation (two attribute tables in
+the same file as the points).
 
-Two attribute tables, registered in gpkg_contents so the file stays a valid GeoPackage:
-`users` (name, role, unit codes, bcrypt hash, disabled, failed sign-ins, locked until, last sign-in) and
-`sessions` (the SHA-256 of each token, never the token itself, so a copied or backed-up file holds no live session).
-A store file made before these tables existed gets them the first time it is opened here (`ensure_schema`).
+`users` (name, role, unit codes, bcrypt hash, disabled, failed sign-ins, locked until, last sign-in) and `sessions`
+(the SHA-256 of each token, never the token itself, so a copied or backed-up store holds no live session). A store
+file made before these tables existed gets them the first time it is opened here (`ensure_schema`).
 
-This module is storage only: rules (password policy, lockout, roles) live in `loaders.auth`. Writes here do not
-move the store's data_version: signing in must not invalidate the pages' data caches.
+This module is storage only: rules (password policy, lockout, roles) live in `loaders.auth`. Writes here do not move
+the store's data_version: signing in must not invalidate the pages' data caches.
 """
 from __future__ import annotations
 
+import abc
 import json
 from pathlib import Path
 
@@ -19,6 +20,50 @@ USER_COLUMNS: tuple[str, ...] = (
     "name", "role", "units", "password_hash", "disabled", "failed_count", "locked_until", "last_sign_in",
     "created_at", "updated_at",
 )
+SESSION_COLUMNS: tuple[str, ...] = ("token_hash", "user", "created_at", "expires_at")
+
+
+class UserStore(abc.ABC):
+    """Users and sessions of one store. `with users.transaction():` makes several calls one atomic change."""
+
+    @abc.abstractmethod
+    def transaction(self):
+        """Context manager: the calls inside it (same thread) land together or not at all."""
+
+    @abc.abstractmethod
+    def get(self, name: str) -> dict | None: ...
+
+    @abc.abstractmethod
+    def all(self) -> list[dict]: ...
+
+    @abc.abstractmethod
+    def insert(self, record: dict) -> None: ...
+
+    @abc.abstractmethod
+    def set(self, name: str, **values) -> None: ...
+
+    @abc.abstractmethod
+    def count_active_admins(self) -> int: ...
+
+    @abc.abstractmethod
+    def add_session(self, token_hash: str, user: str, created_at: str, expires_at: str) -> None: ...
+
+    @abc.abstractmethod
+    def session(self, token_hash: str) -> dict | None: ...
+
+    @abc.abstractmethod
+    def delete_sessions(self, *, token_hash: str | None = None, user: str | None = None,
+                        expired_before: str | None = None) -> None: ...
+
+
+def user_record(row) -> dict:
+    """A users row (in USER_COLUMNS order) as the dict auth expects: units as a tuple, disabled as a bool."""
+    record = dict(zip(USER_COLUMNS, row))
+    units = record["units"]
+    record["units"] = tuple(json.loads(units) if isinstance(units, str) else (units or ()))
+    record["disabled"] = bool(record["disabled"])
+    return record
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, name TEXT NOT NULL UNIQUE,
@@ -34,13 +79,8 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
 """
 
 
-def _path_of(store_or_path) -> Path:
-    return Path(getattr(store_or_path, "path", store_or_path))
-
-
-def ensure_schema(store_or_path) -> None:
-    """Add the users and sessions tables to a store that lacks them (idempotent, one transaction)."""
-    path = _path_of(store_or_path)
+def ensure_schema(path: Path) -> None:
+    """Add the users and sessions tables to a store file that lacks them (idempotent, one transaction)."""
     with sqlite.reading(path) as connection:
         present = {r[0] for r in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'sessions')")}
@@ -52,77 +92,62 @@ def ensure_schema(store_or_path) -> None:
                 connection.execute(statement)
 
 
-def _row_to_user(row) -> dict:
-    record = dict(zip(USER_COLUMNS, row))
-    record["units"] = tuple(json.loads(record["units"] or "[]"))
-    record["disabled"] = bool(record["disabled"])
-    return record
+class GeoPackageUsers(UserStore):
+    """The users and sessions tables of one GeoPackage store file."""
 
-
-class UserTable:
-    """Plain reads and writes of the users and sessions tables of one store file."""
-
-    def __init__(self, store_or_path):
-        self.path = _path_of(store_or_path)
+    def __init__(self, path: Path):
+        self.path = Path(path)
         ensure_schema(self.path)
+        self._connections = sqlite.Connections(self.path)  # no data_version bump: see the module docstring
 
-    def _read(self):
-        return sqlite.reading(self.path)
-
-    def write(self):
+    def transaction(self):
         """One short write transaction (no bcrypt work inside it: other writers wait while it is open)."""
-        return sqlite.transaction(self.path)
+        return self._connections.writing()
 
-    # Users ----------------------------------------------------------------------------------------------
-    def get(self, name: str, connection=None) -> dict | None:
-        sql = f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE name = ?"
-        if connection is not None:
-            row = connection.execute(sql, (name,)).fetchone()
-        else:
-            with self._read() as c:
-                row = c.execute(sql, (name,)).fetchone()
-        return _row_to_user(row) if row else None
+    def get(self, name: str) -> dict | None:
+        with self._connections.reading() as c:
+            row = c.execute(f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE name = ?", (name,)).fetchone()
+        return user_record(row) if row else None
 
     def all(self) -> list[dict]:
-        with self._read() as c:
+        with self._connections.reading() as c:
             rows = c.execute(f"SELECT {', '.join(USER_COLUMNS)} FROM users ORDER BY fid").fetchall()
-        return [_row_to_user(r) for r in rows]
+        return [user_record(r) for r in rows]
 
-    def insert(self, connection, record: dict) -> None:
+    def insert(self, record: dict) -> None:
         row = {k: record.get(k) for k in USER_COLUMNS if k in record}
         row["units"] = json.dumps(list(row.get("units") or ()), ensure_ascii=False)
-        connection.execute(f"INSERT INTO users ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                           list(row.values()))
+        with self._connections.writing() as c:
+            c.execute(f"INSERT INTO users ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
 
-    def set(self, connection, name: str, **values) -> None:
+    def set(self, name: str, **values) -> None:
         if "units" in values:
             values["units"] = json.dumps(list(values["units"] or ()), ensure_ascii=False)
-        connection.execute(f"UPDATE users SET {', '.join(f'{k} = ?' for k in values)} WHERE name = ?",
-                           [*values.values(), name])
+        with self._connections.writing() as c:
+            c.execute(f"UPDATE users SET {', '.join(f'{k} = ?' for k in values)} WHERE name = ?",
+                      [*values.values(), name])
 
-    def count_active_admins(self, connection=None) -> int:
-        sql = "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0"
-        if connection is not None:
-            return connection.execute(sql).fetchone()[0]
-        with self._read() as c:
-            return c.execute(sql).fetchone()[0]
+    def count_active_admins(self) -> int:
+        with self._connections.reading() as c:
+            return c.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0").fetchone()[0]
 
-    # Sessions -------------------------------------------------------------------------------------------
-    def add_session(self, connection, token_hash: str, user: str, created_at: str, expires_at: str) -> None:
-        connection.execute("INSERT INTO sessions (token_hash, user, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                           (token_hash, user, created_at, expires_at))
+    def add_session(self, token_hash: str, user: str, created_at: str, expires_at: str) -> None:
+        with self._connections.writing() as c:
+            c.execute("INSERT INTO sessions (token_hash, user, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                      (token_hash, user, created_at, expires_at))
 
     def session(self, token_hash: str) -> dict | None:
-        with self._read() as c:
+        with self._connections.reading() as c:
             row = c.execute("SELECT user, created_at, expires_at FROM sessions WHERE token_hash = ?",
                             (token_hash,)).fetchone()
         return dict(zip(("user", "created_at", "expires_at"), row)) if row else None
 
-    def delete_sessions(self, connection, *, token_hash: str | None = None, user: str | None = None,
+    def delete_sessions(self, *, token_hash: str | None = None, user: str | None = None,
                         expired_before: str | None = None) -> None:
-        if token_hash is not None:
-            connection.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
-        if user is not None:
-            connection.execute("DELETE FROM sessions WHERE user = ?", (user,))
-        if expired_before is not None:
-            connection.execute("DELETE FROM sessions WHERE expires_at <= ?", (expired_before,))
+        with self._connections.writing() as c:
+            if token_hash is not None:
+                c.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+            if user is not None:
+                c.execute("DELETE FROM sessions WHERE user = ?", (user,))
+            if expired_before is not None:
+                c.execute("DELETE FROM sessions WHERE expires_at <= ?", (expired_before,))

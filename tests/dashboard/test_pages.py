@@ -1,6 +1,7 @@
 """Every page through AppTest: KPIs, what the map is sent, filters in the URL, clicks, escaping, exports."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -59,7 +60,7 @@ def test_filters_come_from_the_url_and_match_the_store(run_page, store):
     units = store.units()
     codes = tuple(units.loc[units["short_name"].isin(["黄集", "古驿"]), "code"])
     expected = store.points(PointFilter(kinds=("issue",), unit_codes=codes, stages=("已关闭",),
-                                        date_from="2021-01-01"))
+                                        date_from=dt.date(2021, 1, 1)))
     assert 0 < len(expected) < 113
     assert points_sent(map_args(at)) == len(expected)
     assert metrics(at)["点位总数"] == str(len(expected))

@@ -78,9 +78,9 @@ def test_export_with_unit_name_and_stage_filters(store_path, tmp_path):
 
 def test_export_refuses_unknown_unit_and_bad_bbox(store_path, tmp_path):
     unknown = run("export", "--format", "csv", "--out", str(tmp_path / "a.csv"), "--unit", "火星镇", store=store_path)
-    assert unknown.returncode == 1 and "没有名为「火星镇」的乡镇" in unknown.stderr
+    assert unknown.returncode == 1 and "无法识别的筛选条件：乡镇「火星镇」" in unknown.stderr
     bbox = run("export", "--format", "csv", "--out", str(tmp_path / "b.csv"), "--bbox", "1,2,3", store=store_path)
-    assert bbox.returncode == 1 and "--bbox" in bbox.stderr
+    assert bbox.returncode == 1 and "范围「1,2,3」" in bbox.stderr and "最小经度" in bbox.stderr
     assert not (tmp_path / "a.csv").exists()
 
 

@@ -103,4 +103,4 @@ def test_a_read_only_store_is_read_and_a_sign_in_is_refused_calmly(read_only_sto
 
 
 def test_config_store_path_is_where_pages_read(store_path):
-    assert config.store_path() == store_path
+    assert config.store_location() == str(store_path)
