@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import config, model
 from .store.base import StoreError
-from .store.gpkg import TZ
+from .clock import TZ
 
 ROLES = {"viewer": "查看", "editor": "编辑", "admin": "管理员"}
 LOCK_AFTER = 5  # failed sign-ins in a row

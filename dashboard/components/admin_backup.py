@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from loaders import backup, config
-from loaders.store.gpkg import TZ
+from loaders.clock import TZ
 
 
 def snapshot_name(now: dt.datetime | None = None) -> str:

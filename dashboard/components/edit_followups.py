@@ -1,11 +1,10 @@
 """跟踪督办: a point's follow-up timeline and the form that adds a dated entry (optionally setting a new status)."""
 from __future__ import annotations
 
-import datetime as dt
 
 import streamlit as st
 
-from loaders import model
+from loaders import clock, model
 from loaders.editing import Editor
 from loaders.model import ValidationError
 from loaders.store import StaleEditError, StoreError
@@ -53,7 +52,7 @@ def section(editor: Editor, record: dict, editable: bool) -> None:
     if not editable:
         return
     messages(st.session_state.pop(_RESULT, None))
-    st.session_state.setdefault("fu_date", dt.date.today())
+    st.session_state.setdefault("fu_date", clock.today())
     with st.form("fu_form", border=True, enter_to_submit=False):
         st.markdown("**添加督办记录**")
         date_col, status_col = st.columns(2)

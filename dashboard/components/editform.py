@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from loaders import model
+from loaders import clock, model
 from loaders.editing import Editor
 from loaders.model import ValidationError
 from loaders.store import StaleEditError, StoreError
@@ -271,7 +271,7 @@ def edit_form(editor: Editor, record: dict) -> None:
 def add_widgets(kind: str) -> None:
     ss = st.session_state
     if ss.get(f"{ADD}_opened_on") is None and f"{ADD}_opened_on" not in ss:
-        ss[f"{ADD}_opened_on"] = dt.date.today()
+        ss[f"{ADD}_opened_on"] = clock.today()
     for key in form_keys(kind):
         ss.setdefault(f"{ADD}_{key}", None if key == "status" or _type(key) == "date" else "")
     widgets(ADD, kind)

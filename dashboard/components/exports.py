@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from loaders import export, model
+from loaders import clock, export, model
 from loaders.store import PointFilter
 
 from .. import data
@@ -18,7 +17,7 @@ FORMATS = (("csv", "CSV", "text/csv"),
 
 
 def file_name(fmt: str, kind: str | None = None, today: dt.date | None = None) -> str:
-    today = today or dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    today = today or clock.today()
     subject = f"{model.kind_label(kind)}" if kind else "点位"
     return f"襄州一线协商{subject}_{today.isoformat()}{export.FORMATS[fmt]}"
 

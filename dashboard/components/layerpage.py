@@ -9,7 +9,7 @@ import datetime as dt
 
 import streamlit as st
 
-from loaders import model
+from loaders import clock, model
 from loaders.store import PointFilter
 
 from .. import basemaps, data, mapview
@@ -54,7 +54,7 @@ def _date_bounds() -> tuple[dt.date, dt.date]:
     everything = data.filtered(PointFilter()).points
     dates = everything["opened_on"].dropna()
     if not len(dates):
-        today = dt.date.today()
+        today = clock.today()
         return today, today
     return dt.date.fromisoformat(min(dates)), dt.date.fromisoformat(max(dates))
 

@@ -23,7 +23,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import altair as alt
 import folium
@@ -33,6 +32,7 @@ from branca.element import Element
 from streamlit_folium import st_folium
 
 from loaders import model
+from loaders.clock import TZ
 from loaders.store import PointFilter
 
 from .. import basemaps, data, mapview, memory
@@ -43,7 +43,6 @@ from .safe import html_text
 _LOG = logging.getLogger(__name__)
 
 TITLE = "襄州区政协“一线协商·共同缔造”工作大屏"
-TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_REFRESH = 30
 DEFAULT_TOUR = 20
 REFRESH_RANGE = (1, 3600)

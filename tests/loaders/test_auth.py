@@ -7,7 +7,7 @@ import pytest
 
 from loaders import auth
 from loaders.auth import AuthError, DisabledError, LockedError, User, WrongCredentialsError
-from loaders.store.gpkg import TZ
+from loaders.clock import TZ
 
 ZHANGWAN = "420607001000"
 HUANGJI = "420607102000"
