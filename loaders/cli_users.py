@@ -4,7 +4,7 @@ of `loaders.cli`:
     users add NAME --role viewer|editor|admin [--unit 黄集镇 --unit 420607001000] [--password-stdin]
     users list [--json] | users disable NAME | users enable NAME | users passwd NAME [--password-stdin] | users hint
     backup [--out FILE]
-    restore FILE
+    restore FILE [--no-checksum]
     revert CHANGE_ID --user ADMIN
 
 Exit codes as in `loaders.cli`: 0 done, 1 refused (Chinese message on stderr, nothing changed), 2 bad usage.
@@ -19,13 +19,9 @@ import sys
 from pathlib import Path
 
 from . import auth, config
-from .backup import backup, restore
+from .backup import BackupError, backup, restore
 from .editing import Editor
-from .store import open_store
-
-
-def _store_path(args) -> Path:
-    return Path(args.store or config.store_location())
+from .store import is_database_url, open_store
 
 
 def _read_password(args, confirm: bool = True) -> str:
@@ -98,17 +94,30 @@ def cmd_users_hint(args) -> int:
     return 0
 
 
+def _store_file(args) -> Path:
+    """The store as a file: backup and restore work on the GeoPackage file, not on a database server."""
+    location = args.store or config.store_location()
+    if is_database_url(location):
+        raise BackupError("备份和恢复只适用于 GeoPackage 数据文件；PostgreSQL 数据库请用数据库自己的备份工具（如 pg_dump），"
+                          "未做任何改动")
+    return Path(location)
+
+
 def cmd_backup(args) -> int:
-    out = backup(_store_path(args), args.out)
+    out = backup(_store_file(args), args.out)
     print(f"已备份到 {out}")
     return 0
 
 
 def cmd_restore(args) -> int:
-    kept = restore(args.file, _store_path(args))
+    store_path = _store_file(args)
+    if args.no_checksum:
+        print(f"警告：已按 --no-checksum 跳过内容校验，无法确认「{Path(args.file).name}」的内容与备份时一致；"
+              "其余检查（数据结构、每个点位和记录）照常进行", file=sys.stderr)
+    kept = restore(args.file, store_path, verify_checksum=not args.no_checksum)
     if kept:
         print(f"已先把原数据文件备份到 {kept}")
-    print(f"已从 {args.file} 恢复数据文件 {_store_path(args)}；所有用户需重新登录")
+    print(f"已从 {args.file} 恢复数据文件 {store_path}；所有用户需重新登录")
     return 0
 
 
@@ -153,8 +162,10 @@ def register(commands) -> None:
     backing.add_argument("--out", help="快照文件（默认在数据文件旁，带时间戳）")
     backing.set_defaults(run=cmd_backup)
 
-    restoring = commands.add_parser("restore", help="从快照恢复（先备份当前数据文件）")
+    restoring = commands.add_parser("restore", help="从快照恢复（先检查快照完整无误，再备份当前数据文件）")
     restoring.add_argument("file", help="快照文件")
+    restoring.add_argument("--no-checksum", action="store_true",
+                           help="跳过内容校验：用于没有校验信息的文件（手工复制的数据文件、旧版本的备份）；其余检查照常")
     restoring.set_defaults(run=cmd_restore)
 
     revert = commands.add_parser("revert", help="撤销一次字段修改（仅管理员）")

@@ -133,6 +133,30 @@ class Store(abc.ABC):
         """Replace the areas of the given unit codes ({code: (multi)polygon}) with official ones named `basis`;
         returns the codes whose (schematic) area was kept. Moves data_version on (the map changes)."""
 
+    # Whole tables: copy, backup and restore between engines ----------------------------------------------------
+    @abc.abstractmethod
+    def snapshot(self):
+        """Context manager: reads inside it (same thread) all see one consistent state of the store."""
+
+    @abc.abstractmethod
+    def read_rows(self, table: str, columns: tuple[str, ...] | None = None):
+        """The rows of a table (schema.TABLES) in canonical form, in order."""
+
+    @abc.abstractmethod
+    def write_rows(self, table: str, rows) -> int:
+        """Add canonical rows to a table (inside `transaction()` for several tables at once)."""
+
+    @abc.abstractmethod
+    def is_empty(self) -> bool: ...
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Delete every row but the store's own bookkeeping (meta)."""
+
+    @abc.abstractmethod
+    def checksums(self) -> dict[str, tuple[int, str]]:
+        """{table: (rows, SHA-256 of the content)}, equal for equal data in either engine."""
+
     # Users and sign-in sessions ----------------------------------------------------------------------
     @property
     @abc.abstractmethod

@@ -6,6 +6,7 @@ every write is a plain SQLite transaction (WAL mode: pages keep reading while st
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import sqlite3
@@ -145,6 +146,9 @@ class GeoPackageStore(SQLStore):
     def _areas_stamp(self, connection) -> str:
         return connection.execute("SELECT last_change FROM gpkg_contents WHERE table_name = 'unit_areas'").fetchone()[0]
 
+    def _after_load(self, connection) -> None:
+        _update_extent(connection)
+
     def _areas_changed(self, connection) -> None:
         connection.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') "
                            "WHERE table_name = 'unit_areas'")
@@ -159,24 +163,36 @@ def _mark_changed(connection) -> None:
 # Creating a store ---------------------------------------------------------------------------------------
 def create(path: Path, geodata: Path, user: str = "init") -> GeoPackageStore:
     """Write a new store at `path` from the bundled geodata, atomically (a temporary file renamed into place)."""
+    return _atomically(path, lambda store: _seed(store, geodata, user))
+
+
+def create_empty(path: Path) -> GeoPackageStore:
+    """A new store with every table and no rows (the target of a copy), atomically."""
+    return _atomically(path, lambda store: None)
+
+
+def _atomically(path: Path, fill) -> GeoPackageStore:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
-    connection = sqlite3.connect(partial, isolation_level=None)
     try:
-        connection.executescript(SCHEMA)
-        connection.execute("BEGIN")
-        _load_geography(connection, geodata)
-        connection.execute("COMMIT")
+        with contextlib.closing(sqlite3.connect(partial, isolation_level=None)) as connection:
+            connection.executescript(SCHEMA)
+        ensure_schema(partial)
+        fill(GeoPackageStore(partial))
+        with contextlib.closing(sqlite3.connect(partial)) as connection:
+            connection.execute("PRAGMA journal_mode = WAL")
+        partial.replace(path)
     finally:
-        connection.close()
-    store = GeoPackageStore(partial)
-    with store.transaction():
-        _load_samples(store, geodata, user)
-    ensure_schema(partial)
-    sqlite3.connect(partial).execute("PRAGMA journal_mode = WAL").connection.close()
-    partial.replace(path)
+        partial.unlink(missing_ok=True)
     return GeoPackageStore(path)
+
+
+def _seed(store: GeoPackageStore, geodata: Path, user: str) -> None:
+    with store.transaction():
+        with store._write() as connection:
+            _load_geography(connection, geodata)
+        _load_samples(store, geodata, user)
 
 
 def _load_geography(connection, geodata: Path) -> None:

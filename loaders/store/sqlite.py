@@ -78,6 +78,21 @@ class Connections:
             yield connection
 
     @contextmanager
+    def snapshot(self):
+        """Reads on this thread inside the block see one consistent state of the file (a read transaction)."""
+        if self.current is not None:
+            yield
+            return
+        with reading(self.path) as connection:
+            connection.execute("BEGIN")
+            self._local.connection = connection
+            try:
+                yield
+            finally:
+                self._local.connection = None
+                connection.rollback()
+
+    @contextmanager
     def writing(self):
         """The open transaction of this thread, or a new one that commits when the block ends."""
         if self.current is not None:

@@ -20,7 +20,7 @@ from .. import model
 from ..filters import Filter
 from ..units import COLUMNS as UNIT_COLUMNS
 from ..units import Units
-from . import schema
+from . import checksum, schema
 from .base import Change, NotFoundError, StaleEditError, Store, StoreError
 from .where import where_sql
 
@@ -59,6 +59,7 @@ def quote(column: str) -> str:
 class SQLStore(Store):
     LIKE = "LIKE"  # how a keyword is matched (PostgreSQL: ILIKE, to match SQLite's case-insensitive LIKE)
     JSON_IN = "?"  # how a JSON text parameter is written into a JSON column
+    FOR_UPDATE = ""  # how a writer locks the row it is about to change (SQLite: the whole file is locked already)
 
     def __init__(self):
         self._reference_cache: tuple[str, geo.Geography, frozenset[str]] | None = None
@@ -101,6 +102,9 @@ class SQLStore(Store):
     def transaction(self):
         return self._write()
 
+    def snapshot(self):
+        return self._connections.snapshot()
+
     # Reads ------------------------------------------------------------------------------------------------------
     def data_version(self) -> int:
         with self._read() as c:
@@ -132,9 +136,9 @@ class SQLStore(Store):
         with self._read() as c:
             return self._point(c, external_id, column="external_id")
 
-    def _point(self, connection, key: str, column: str = "id") -> dict | None:
+    def _point(self, connection, key: str, column: str = "id", lock: bool = False) -> dict | None:
         row = connection.execute(f"SELECT {', '.join(self._select(c) for c in POINT_COLUMNS)} FROM points "
-                                 f"WHERE {column} = ?", (key,)).fetchone()
+                                 f"WHERE {column} = ?{self.FOR_UPDATE if lock else ''}", (key,)).fetchone()
         if row is None:
             return None
         record = dict(zip(POINT_COLUMNS, row))
@@ -238,7 +242,8 @@ class SQLStore(Store):
         return clean["id"]
 
     def _current(self, connection, point_id: str, expected_version: int) -> dict:
-        current = self._point(connection, point_id)
+        """The point as it is now, locked until the transaction ends, if it is still at `expected_version`."""
+        current = self._point(connection, point_id, lock=True)
         if current is None:
             raise NotFoundError(f"找不到编号为「{point_id}」的点位")
         if int(expected_version) != current["version"]:
@@ -286,7 +291,7 @@ class SQLStore(Store):
 
     def restore_point(self, point_id: str, user: str) -> None:
         with self._write() as c:
-            current = self._point(c, point_id)
+            current = self._point(c, point_id, lock=True)
             if current is None:
                 raise NotFoundError(f"找不到编号为「{point_id}」的点位")
             c.execute("UPDATE points SET deleted_at = NULL, version = version + 1, updated_at = ?, updated_by = ? "
@@ -332,7 +337,7 @@ class SQLStore(Store):
             if action != "update":
                 raise StoreError(f"修改记录 {change_fid}（{action}）不是字段修改，只能撤销字段修改（update）")
             before, after = parse_json(before, {}), parse_json(after, {})
-            current = self._point(c, point_id)
+            current = self._point(c, point_id, lock=True)
             if current is None:
                 raise NotFoundError(f"找不到编号为「{point_id}」的点位")
             since = [k for k, v in after.items() if current.get(k) != v]
@@ -362,6 +367,90 @@ class SQLStore(Store):
                       (now(), user, "[]", "{}", json.dumps({"basis": basis, "codes": sorted(areas)},
                                                           ensure_ascii=False)))
         return sorted(existing - set(areas))
+
+    # Whole tables, for copy, backup and restore between engines ----------------------------------------------
+    def _stream(self, connection, sql: str):
+        """Rows of a query, fetched a batch at a time (a table may hold a million points)."""
+        return connection.execute(sql)
+
+    def _after_load(self, connection) -> None:
+        """After rows were written with their own row numbers (PostgreSQL moves its sequences past them)."""
+
+    def read_rows(self, table: str, columns: tuple[str, ...] | None = None):
+        """The rows of `table` in canonical form (see schema.py): tuples of `columns` (default: all), in order."""
+        spec = schema.TABLES[table]
+        kinds = {c.name: c.kind for c in spec.columns}
+        chosen = columns or spec.names
+        select = [self.GEOMETRY_OUT if kinds[c] == "geometry" else self._select(c) for c in chosen]
+        convert = [self._reader(kinds[c]) for c in chosen]
+        sql = f"SELECT {', '.join(select)} FROM {table} ORDER BY {', '.join(map(quote, spec.order))}"
+        with self._read() as c:
+            for row in self._stream(c, sql):
+                yield tuple(f(v) for f, v in zip(convert, row))
+
+    def _reader(self, kind: str):
+        if kind == "bool":
+            return lambda v: None if v is None else bool(v)
+        if kind == "json":
+            return lambda v: parse_json(v, None)
+        if kind == "geometry":
+            return lambda v: None if v is None else self._geometry(v)
+        if kind == "float":
+            return lambda v: None if v is None else float(v)
+        return lambda v: v
+
+    def write_rows(self, table: str, rows, batch: int = 5000) -> int:
+        """Add canonical rows (tuples in schema order) to `table`, in this thread's transaction (or a new one);
+        returns how many. Points get their geometry from lon/lat."""
+        spec = schema.TABLES[table]
+        columns = [c for c in spec.columns if c.kind != "geometry"]
+        placeholders = [self.JSON_IN if c.kind == "json" else "?" for c in columns]
+        names = [quote(c.name) for c in columns]
+        shape = None
+        if spec.geometry == "POINT":
+            shape, _ = self._point_geometry(0.0, 0.0)
+        elif spec.geometry:
+            shape, _ = self._area_geometry(shapely.Point(0, 0))
+        if shape:
+            names.append("geom")
+            placeholders.append(shape)
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(placeholders)})"
+        index = {c.name: i for i, c in enumerate(spec.columns)}
+        count = 0
+        with self._write() as c:
+            pending = []
+            for row in rows:
+                values = [json.dumps(row[index[col.name]], ensure_ascii=False) if col.kind == "json"
+                          and row[index[col.name]] is not None else row[index[col.name]] for col in columns]
+                if spec.geometry == "POINT":
+                    values += self._point_geometry(row[index["lon"]], row[index["lat"]])[1]
+                elif spec.geometry:
+                    values += self._area_geometry(multi(row[index["geom"]]))[1]
+                pending.append(values)
+                if len(pending) >= batch:
+                    c.executemany(sql, pending)
+                    count, pending = count + len(pending), []
+            if pending:
+                c.executemany(sql, pending)
+                count += len(pending)
+            self._after_load(c)
+        return count
+
+    def is_empty(self) -> bool:
+        """No points, units, users or audit rows: a fresh target for a copy."""
+        with self._read() as c:
+            return not any(c.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                           for table in ("points", "units", "users", "audit", "follow_ups", "unit_areas"))
+
+    def clear(self) -> None:
+        """Delete every row of every table but meta (a forced copy or restore, after its backup)."""
+        with self._write() as c:
+            for table in reversed([t for t in schema.TABLES if t != "meta"]):
+                c.execute(f"DELETE FROM {table}")
+
+    def checksums(self) -> dict[str, tuple[int, str]]:
+        """{table: (rows, SHA-256)} over the content, the same for the same data in either engine."""
+        return checksum.table_checksums(lambda table, columns, order: self.read_rows(table, columns))
 
     def _audit(self, connection, change: Change) -> None:
         fields = sorted(set(change.before) | set(change.after))

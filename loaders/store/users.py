@@ -92,7 +92,72 @@ def ensure_schema(path: Path) -> None:
                 connection.execute(statement)
 
 
-class GeoPackageUsers(UserStore):
+class SQLUsers(UserStore):
+    """The users and sessions tables in SQL both engines accept; an engine supplies `_read`/`_write`."""
+
+    JSON_IN = "?"
+
+    @abc.abstractmethod
+    def _read(self): ...
+
+    @abc.abstractmethod
+    def _write(self): ...
+
+    def transaction(self):
+        """One short write transaction (no bcrypt work inside it: other writers wait while it is open)."""
+        return self._write()
+
+    def get(self, name: str) -> dict | None:
+        with self._read() as c:
+            row = c.execute(f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE name = ?", (name,)).fetchone()
+        return user_record(row) if row else None
+
+    def all(self) -> list[dict]:
+        with self._read() as c:
+            rows = c.execute(f"SELECT {', '.join(USER_COLUMNS)} FROM users ORDER BY fid").fetchall()
+        return [user_record(r) for r in rows]
+
+    def insert(self, record: dict) -> None:
+        row = {k: record.get(k) for k in USER_COLUMNS if k in record}
+        row["units"] = json.dumps(list(row.get("units") or ()), ensure_ascii=False)
+        values = ", ".join(self.JSON_IN if k == "units" else "?" for k in row)
+        with self._write() as c:
+            c.execute(f"INSERT INTO users ({', '.join(row)}) VALUES ({values})", list(row.values()))
+
+    def set(self, name: str, **values) -> None:
+        if "units" in values:
+            values["units"] = json.dumps(list(values["units"] or ()), ensure_ascii=False)
+        assignments = ", ".join(f"{k} = {self.JSON_IN if k == 'units' else '?'}" for k in values)
+        with self._write() as c:
+            c.execute(f"UPDATE users SET {assignments} WHERE name = ?", [*values.values(), name])
+
+    def count_active_admins(self) -> int:
+        with self._read() as c:
+            return c.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND NOT disabled").fetchone()[0]
+
+    def add_session(self, token_hash: str, user: str, created_at: str, expires_at: str) -> None:
+        with self._write() as c:
+            c.execute('INSERT INTO sessions (token_hash, "user", created_at, expires_at) VALUES (?, ?, ?, ?)',
+                      (token_hash, user, created_at, expires_at))
+
+    def session(self, token_hash: str) -> dict | None:
+        with self._read() as c:
+            row = c.execute('SELECT "user", created_at, expires_at FROM sessions WHERE token_hash = ?',
+                            (token_hash,)).fetchone()
+        return dict(zip(("user", "created_at", "expires_at"), row)) if row else None
+
+    def delete_sessions(self, *, token_hash: str | None = None, user: str | None = None,
+                        expired_before: str | None = None) -> None:
+        with self._write() as c:
+            if token_hash is not None:
+                c.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+            if user is not None:
+                c.execute('DELETE FROM sessions WHERE "user" = ?', (user,))
+            if expired_before is not None:
+                c.execute("DELETE FROM sessions WHERE expires_at <= ?", (expired_before,))
+
+
+class GeoPackageUsers(SQLUsers):
     """The users and sessions tables of one GeoPackage store file."""
 
     def __init__(self, path: Path):
@@ -100,54 +165,8 @@ class GeoPackageUsers(UserStore):
         ensure_schema(self.path)
         self._connections = sqlite.Connections(self.path)  # no data_version bump: see the module docstring
 
-    def transaction(self):
-        """One short write transaction (no bcrypt work inside it: other writers wait while it is open)."""
+    def _read(self):
+        return self._connections.reading()
+
+    def _write(self):
         return self._connections.writing()
-
-    def get(self, name: str) -> dict | None:
-        with self._connections.reading() as c:
-            row = c.execute(f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE name = ?", (name,)).fetchone()
-        return user_record(row) if row else None
-
-    def all(self) -> list[dict]:
-        with self._connections.reading() as c:
-            rows = c.execute(f"SELECT {', '.join(USER_COLUMNS)} FROM users ORDER BY fid").fetchall()
-        return [user_record(r) for r in rows]
-
-    def insert(self, record: dict) -> None:
-        row = {k: record.get(k) for k in USER_COLUMNS if k in record}
-        row["units"] = json.dumps(list(row.get("units") or ()), ensure_ascii=False)
-        with self._connections.writing() as c:
-            c.execute(f"INSERT INTO users ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
-
-    def set(self, name: str, **values) -> None:
-        if "units" in values:
-            values["units"] = json.dumps(list(values["units"] or ()), ensure_ascii=False)
-        with self._connections.writing() as c:
-            c.execute(f"UPDATE users SET {', '.join(f'{k} = ?' for k in values)} WHERE name = ?",
-                      [*values.values(), name])
-
-    def count_active_admins(self) -> int:
-        with self._connections.reading() as c:
-            return c.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0").fetchone()[0]
-
-    def add_session(self, token_hash: str, user: str, created_at: str, expires_at: str) -> None:
-        with self._connections.writing() as c:
-            c.execute("INSERT INTO sessions (token_hash, user, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                      (token_hash, user, created_at, expires_at))
-
-    def session(self, token_hash: str) -> dict | None:
-        with self._connections.reading() as c:
-            row = c.execute("SELECT user, created_at, expires_at FROM sessions WHERE token_hash = ?",
-                            (token_hash,)).fetchone()
-        return dict(zip(("user", "created_at", "expires_at"), row)) if row else None
-
-    def delete_sessions(self, *, token_hash: str | None = None, user: str | None = None,
-                        expired_before: str | None = None) -> None:
-        with self._connections.writing() as c:
-            if token_hash is not None:
-                c.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
-            if user is not None:
-                c.execute("DELETE FROM sessions WHERE user = ?", (user,))
-            if expired_before is not None:
-                c.execute("DELETE FROM sessions WHERE expires_at <= ?", (expired_before,))

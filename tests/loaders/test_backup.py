@@ -1,15 +1,22 @@
-"""Backup while others write; restore only a real store, keeping the current one first."""
+"""Backup while others write; restore only a real store, keeping the current one first; the content checksum.
+(The hostile snapshots restore must refuse are in test_restore_hostile.py.)"""
+import contextlib
 import datetime as dt
+import decimal
 import hashlib
+import json
 import sqlite3
 import threading
 
+import pyogrio
 import pytest
+import shapely
 
-from loaders import auth
-from loaders.backup import BackupError, backup, check_store_file, default_backup_path, restore
-from loaders.store import GeoPackageStore
-from loaders.store.gpkg import TZ
+from loaders import auth, cli
+from loaders.backup import BackupError, backup, check_store_file, default_backup_path, expected_columns, restore
+from loaders.clock import TZ
+from loaders.store import GeoPackageStore, checksum, schema
+from loaders.store.gpkg import POINT_COLUMNS
 
 T0 = dt.datetime(2024, 5, 1, 9, 30, tzinfo=TZ)
 
@@ -34,7 +41,7 @@ def test_backup_while_another_thread_keeps_writing(store, store_path, tmp_path):
             while not stop.is_set():
                 version = writing.update_point(point_id, {"description": f"第 {version} 次"}, version, "写入者")["version"]
                 written.append(version)
-        except Exception as error:  # pragma: no cover - reported below
+        except Exception as error:  # noqa: BLE001  # pragma: no cover - any error is reported below
             errors.append(error)
 
     thread = threading.Thread(target=writer)
@@ -150,3 +157,121 @@ def test_restore_refuses_anything_but_an_intact_store_and_changes_nothing(store_
 def test_restoring_the_store_onto_itself_is_refused(store_path):
     with pytest.raises(BackupError, match="当前数据文件本身"):
         restore(store_path, store_path)
+
+
+# The content checksum ---------------------------------------------------------------------------------------------
+def checksums_of(path):
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        return checksum.gpkg_checksums(connection)
+
+
+def meta(path, key):
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        row = connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def test_a_backup_is_sealed_with_the_checksums_of_the_store_and_stays_a_geopackage(store_path, tmp_path):
+    snapshot = backup(store_path, tmp_path / "snap.gpkg")
+    sums = checksums_of(store_path)
+    assert checksums_of(snapshot) == sums
+    assert checksum.loads(meta(snapshot, "checksum")) == sums and meta(snapshot, "schema") == "1"
+    assert set(sums) == {"points", "follow_ups", "audit", "units", "unit_areas", "district_outline", "users"}
+    assert sums["points"][0] == 113 and sums["unit_areas"][0] == 19
+    # GDAL, which QGIS uses, still reads it as a GeoPackage with its three layers.
+    layers = {name for name, _ in pyogrio.list_layers(snapshot)}
+    assert {"points", "unit_areas", "district_outline"} <= layers
+    assert len(pyogrio.read_dataframe(snapshot, layer="points")) == 113
+
+
+def test_checksums_change_with_one_name_and_only_for_its_table(store, store_path, tmp_path):
+    snapshot = backup(store_path, tmp_path / "snap.gpkg")
+    point_id = store.points()["id"].iloc[0]
+    with sqlite3.connect(snapshot) as connection:  # no audit row, no version bump: only the name
+        connection.execute("UPDATE points SET name = name || '。' WHERE id = ?", (point_id,))
+    assert checksum.differences(checksums_of(store_path), checksums_of(snapshot)) == ["points"]
+    # What a PostgreSQL engine may return instead does not matter: row order, parsed JSON, booleans, dates as dates.
+    kinds = {t: {c.name: c.kind for c in schema.TABLES[t].columns} for t in checksum.TABLES}
+    with contextlib.closing(sqlite3.connect(store_path)) as connection:
+        read = checksum.gpkg_reader(connection)
+
+        def like_postgres(table, columns, order_by):
+            rows = [list(r) for r in read(table, columns, order_by)]
+            for row in rows:
+                for i, column in enumerate(columns):
+                    value = row[i]
+                    kind = kinds[table][column]
+                    if value is None:
+                        continue
+                    if kind == "json":
+                        row[i] = json.loads(value)
+                    elif kind == "bool":
+                        row[i] = bool(value)
+                    elif kind == "date":
+                        row[i] = dt.date.fromisoformat(value)
+                    elif kind == "float":
+                        row[i] = decimal.Decimal(repr(value))  # a numeric column, say
+                    elif kind == "geometry":  # through big-endian EWKB with an SRID and back
+                        row[i] = shapely.from_wkb(shapely.to_wkb(shapely.set_srid(value, 4326), byte_order=0,
+                                                                 include_srid=True))
+            return reversed(rows)
+
+        assert checksum.table_checksums(like_postgres) == checksum.table_checksums(read)
+
+
+def test_the_canonical_encoding():
+    encode = checksum.encode
+    assert encode(None) == b"N" and encode(True) == encode(1) == checksum.encode_int(1) == b"I1;"
+    assert checksum.encode_float(250) == checksum.encode_float(250.0) == b"F0x1.f400000000000p+7;"
+    assert encode(0.1) == b"F0x1.999999999999ap-4;" != encode(0.1 + 2e-17)
+    assert checksum.encode_int("1") == encode("1") != encode(1)  # text in a number column stays text
+    assert encode("井") == b"T3:\xe4\xba\x95" and encode(dt.date(2024, 5, 1)) == encode("2024-05-01")
+    assert checksum.encode_json('{"b": 1, "a": "井"}') == checksum.encode_json({"a": "井", "b": 1})
+    assert checksum.encode_json("{坏的") == encode("{坏的")
+    with pytest.raises(TypeError, match="datetime"):
+        encode(dt.datetime(2024, 5, 1, 9, 30))
+    columns = ("id", "name")
+    assert checksum.table_checksum([("a", "x"), ("b", "y")], "t", columns) == \
+        checksum.table_checksum([("b", "y"), ("a", "x")], "t", columns)
+    assert checksum.table_checksum([("a", "xb")], "t", columns) != checksum.table_checksum([("ax", "b")], "t", columns)
+
+
+def test_the_checked_columns_come_from_the_schema_the_code_creates():
+    """The checksum covers the canonical schema's columns (fid where it is data); the structure check wants every
+    column the GeoPackage engine creates, and those include the canonical ones."""
+    assert checksum.columns_of("points") == ("fid", *POINT_COLUMNS)
+    assert "sessions" not in checksum.TABLES and "meta" not in checksum.TABLES
+    created = expected_columns()
+    for table in schema.TABLES.values():
+        assert set(table.names) <= set(created[table.name]), table.name
+    assert set(created) >= {"gpkg_contents", "gpkg_geometry_columns", "gpkg_spatial_ref_sys", "users", "sessions"}
+
+
+def test_restore_drops_the_checksum_from_the_live_store_and_the_next_backup_seals_again(store, store_path, tmp_path):
+    snapshot = backup(store_path, tmp_path / "snap.gpkg")
+    restore(snapshot, store_path)
+    assert meta(store_path, "checksum") is None  # a later hand copy says "no checksum", not "damaged"
+    point_id = store.points()["id"].iloc[0]
+    store.update_point(point_id, {"name": "恢复之后的修改"}, store.point(point_id)["version"], "小王")
+    again = backup(store_path, tmp_path / "again.gpkg")
+    check_store_file(again)
+    assert checksum.loads(meta(again, "checksum")) == checksums_of(store_path) != checksums_of(snapshot)
+
+
+def test_a_snapshot_from_before_the_users_table_restores(store, store_path, tmp_path):
+    with sqlite3.connect(store_path) as connection:
+        connection.execute("DROP TABLE users")
+        connection.execute("DROP TABLE sessions")
+        connection.execute("DELETE FROM gpkg_contents WHERE table_name IN ('users', 'sessions')")
+    snapshot = backup(store_path, tmp_path / "snap.gpkg")
+    check_store_file(snapshot)
+    restore(snapshot, store_path)
+    assert auth.list_users(store).empty
+
+
+@pytest.mark.parametrize("command", [["backup"], ["restore", "snap.gpkg"]])
+def test_backup_and_restore_refuse_a_database_url(command, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["--store", "postgresql://xzmap@127.0.0.1:5432/xzmap", *command]) == 1
+    assert "只适用于 GeoPackage 数据文件" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # no "postgresql:" folder made of the URL
