@@ -34,6 +34,7 @@ import json
 import os
 import sqlite3
 import struct
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -41,7 +42,8 @@ import shapely
 
 from . import model
 from .clock import TZ
-from .store import checksum, gpkg, schema, users
+from . import config
+from .store import GeoPackageStore, checksum, copying, gpkg, is_database_url, open_store, schema, users
 from .store.base import StoreError
 from .store.gpkg import POINT_COLUMNS, read_blob
 from .store.users import ensure_schema
@@ -82,14 +84,19 @@ def _stamp(now: dt.datetime | None) -> str:
     return f"{moment.astimezone(TZ):%Y%m%d-%H%M%S}"
 
 
-def default_backup_path(store_path: Path | str, now: dt.datetime | None = None) -> Path:
-    """`xiangzhou.20240501-093000.bak.gpkg` beside the store (with -2, -3 … if that name is taken)."""
-    store_path = Path(store_path)
+def default_backup_path(location: Path | str, now: dt.datetime | None = None) -> Path:
+    """The one backup naming: `xiangzhou.20240501-093000.bak.gpkg` beside a GeoPackage store, or
+    `<database>.20240501-093000.bak.gpkg` in XZMAP_BACKUP_DIR for a PostGIS store (-2, -3 … if the name is taken)."""
+    if is_database_url(location):
+        database = str(location).rsplit("/", 1)[-1].split("?")[0] or "postgis"
+        store_path = config.backup_dir() / f"{database}.gpkg"
+    else:
+        store_path = Path(location)
     base = f"{store_path.stem}.{_stamp(now)}.bak"
-    candidate = store_path.with_name(base + store_path.suffix)
+    candidate = store_path.with_name(base + ".gpkg")
     n = 2
     while candidate.exists():
-        candidate = store_path.with_name(f"{base}-{n}{store_path.suffix}")
+        candidate = store_path.with_name(f"{base}-{n}.gpkg")
         n += 1
     return candidate
 
@@ -136,14 +143,13 @@ def seal(path: Path | str) -> dict[str, tuple[int, str]]:
     return sums
 
 
-def backup(store_path: Path | str, out: Path | str | None = None, now: dt.datetime | None = None) -> Path:
-    """Write a consistent, sealed snapshot of the store to `out` (default: timestamped beside the store); return
-    its path."""
-    store_path = Path(store_path)
-    if not store_path.exists():
-        raise BackupError(f"数据文件不存在：{store_path}")
-    out = Path(out) if out else default_backup_path(store_path, now)
-    if out.resolve() == store_path.resolve():
+def backup(location: Path | str, out: Path | str | None = None, now: dt.datetime | None = None) -> Path:
+    """Write a consistent, sealed GeoPackage snapshot of the store at `location` (a file or a postgresql:// URL) to
+    `out` (default: `default_backup_path`); return its path. A GeoPackage snapshot is the backup of either engine:
+    QGIS opens it, and `restore` brings it back into either."""
+    database = open_store(location) if is_database_url(location) else None  # unreachable: say so, create nothing
+    out = Path(out) if out else default_backup_path(location, now)
+    if not is_database_url(location) and out.resolve() == Path(location).resolve():
         raise BackupError("备份文件不能就是数据文件本身")
     if out.exists():
         raise BackupError(f"备份文件已存在，未覆盖：{out}")
@@ -151,11 +157,19 @@ def backup(store_path: Path | str, out: Path | str | None = None, now: dt.dateti
     partial = out.with_name(out.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
-        source = sqlite3.connect(store_path, timeout=30)
-        try:
-            _copy(source, partial)
-        finally:
-            source.close()
+        if database is not None:
+            copying.copy(database, gpkg.create_empty(partial))
+            with contextlib.closing(sqlite3.connect(partial)) as connection:
+                connection.execute("PRAGMA journal_mode = DELETE")  # self-contained: no -wal file beside it
+        else:
+            store_path = Path(location)
+            if not store_path.exists():
+                raise BackupError(f"数据文件不存在：{store_path}")
+            source = sqlite3.connect(store_path, timeout=30)
+            try:
+                _copy(source, partial)
+            finally:
+                source.close()
         seal(partial)
     except READ_ERRORS as error:
         partial.unlink(missing_ok=True)
@@ -368,11 +382,14 @@ def _json_is(value, shape: type) -> bool:
 
 
 # Restoring ---------------------------------------------------------------------------------------------------
-def restore(snapshot: Path | str, store_path: Path | str, now: dt.datetime | None = None,
+def restore(snapshot: Path | str, location: Path | str, now: dt.datetime | None = None,
             verify_checksum: bool = True) -> Path | None:
-    """Bring back a snapshot as the store. Returns the timestamped backup of the store it replaced (None if there
-    was no store). Refuses, changing nothing, unless the snapshot passes `check_store_file`."""
-    snapshot, store_path = Path(snapshot), Path(store_path)
+    """Bring back a snapshot as the store at `location` (a file or a postgresql:// URL). Returns the timestamped
+    backup of the store it replaced (None if there was none). Refuses, changing nothing, unless the snapshot passes
+    `check_store_file`."""
+    if is_database_url(location):
+        return _restore_into_database(Path(snapshot), str(location), now, verify_checksum)
+    snapshot, store_path = Path(snapshot), Path(location)
     if store_path.exists() and snapshot.exists() and snapshot.resolve() == store_path.resolve():
         raise BackupError("要恢复的文件就是当前数据文件本身，未做任何改动")
     check_store_file(snapshot, verify_checksum=verify_checksum)
@@ -426,6 +443,25 @@ def restore(snapshot: Path | str, store_path: Path | str, now: dt.datetime | Non
         raise BackupError(f"恢复失败，数据文件未改动：{error}") from error
     finally:
         staged.unlink(missing_ok=True)
+
+
+def _restore_into_database(snapshot: Path, url: str, now: dt.datetime | None, verify_checksum: bool) -> Path | None:
+    """Check the snapshot, back the database up, then copy the snapshot in, replacing everything, in one verified
+    transaction (every session ends with it; data_version moves on)."""
+    check_store_file(snapshot, verify_checksum=verify_checksum)
+    target = open_store(url, create=True)
+    kept = None if target.is_empty() else backup(url, now=now)
+    with tempfile.TemporaryDirectory(prefix="xzmap-restore-") as folder:
+        staged = Path(folder) / "snapshot.gpkg"
+        with _no_new_sidecars(snapshot):
+            source = _read_only(snapshot)
+            try:
+                _copy(source, staged)
+            finally:
+                source.close()
+        ensure_schema(staged)  # a snapshot from before users existed gets the tables
+        copying.copy(GeoPackageStore(staged), target, replace=True)
+    return kept
 
 
 def _data_version(path: Path) -> int:

@@ -9,10 +9,10 @@ import json
 import sys
 from pathlib import Path
 
-from . import cli_import, cli_users, config, export, model
+from . import backup, cli_import, cli_users, config, export, model
 from .filters import Filter
 from .units import Units
-from .store import StoreError, initialise, open_store
+from .store import StoreError, copying, initialise, open_store
 
 
 def _add_filter_options(parser: argparse.ArgumentParser) -> None:
@@ -39,12 +39,12 @@ def _filter(args, units) -> Filter:
 
 def cmd_init(args) -> int:
     path = args.store or config.store_location()
-    outcome, backup = initialise(path, config.geodata_dir(), force=args.force)
+    outcome, kept = initialise(path, config.geodata_dir(), force=args.force)
     if outcome == "exists":
-        print(f"数据文件已存在，未做改动：{path}（如需重建请加 --force，会先备份）")
+        print(f"数据已存在，未做改动：{path}（如需重建请加 --force，会先备份）")
     else:
-        if backup:
-            print(f"已备份原数据文件到 {backup}")
+        if kept:
+            print(f"已先把原有数据备份到 {kept}")
         print(f"已从内置数据创建：{path}")
     return 0
 
@@ -73,7 +73,7 @@ def cmd_info(args) -> int:
     if args.json:
         print(json.dumps(facts, ensure_ascii=False, indent=2))
         return 0
-    print(f"数据文件：{facts['store']}（数据版本 {facts['data_version']}）")
+    print(f"数据存储：{facts['store']}（数据版本 {facts['data_version']}）")
     print(f"点位合计：{facts['total']}")
     for kind, n in facts["by_kind"].items():
         statuses = "，".join(f"{s} {c}" for s, c in facts["by_status"][kind].items())
@@ -90,6 +90,23 @@ def cmd_export(args) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(export.export_bytes(points, args.format, store.units()))
     print(f"已导出 {len(points)} 个点位到 {out}")
+    return 0
+
+
+def cmd_copy(args) -> int:
+    """Everything from one store to another, verified table by table; a target with data only with --force, after
+    a backup of it."""
+    source = open_store(args.source)
+    target = open_store(args.target, create=True)
+    if not target.is_empty():
+        if not args.force:
+            raise copying.CopyError(f"目标 {target.location} 已有数据（{copying.describe_contents(target)}），"
+                                    "未做任何改动；如要覆盖，请加 --force（会先把目标备份为 GeoPackage 文件）")
+        print(f"已先把目标备份到 {backup.backup(args.target)}")
+    result = copying.copy(source, target, replace=args.force)
+    print(f"已从 {source.location} 复制到 {target.location}，逐表核对行数与内容校验一致：")
+    for table, (rows, digest) in result.tables.items():
+        print(f"  {copying.LABELS.get(table, table)}（{table}）：{rows} 行，SHA-256 {digest[:16]}…")
     return 0
 
 
@@ -112,9 +129,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_filter_options(exporter)
     exporter.set_defaults(run=cmd_export)
 
+    copier = commands.add_parser("copy", help="把全部数据从一个存储复制到另一个（GeoPackage 文件或 PostGIS 数据库）")
+    copier.add_argument("--from", dest="source", required=True, help="源：数据文件路径或 postgresql:// 地址")
+    copier.add_argument("--to", dest="target", required=True, help="目标：数据文件路径或 postgresql:// 地址")
+    copier.add_argument("--force", action="store_true", help="目标已有数据时先备份再覆盖")
+    copier.set_defaults(run=cmd_copy)
+
     cli_import.register(commands)
     cli_users.register(commands)
+    _store_option_everywhere(parser)
     return parser
+
+
+def _store_option_everywhere(parser: argparse.ArgumentParser) -> None:
+    """`--store` also after the command (`python -m loaders init --store postgresql://…`), as people type it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.add_argument("--store", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+                _store_option_everywhere(command)
 
 
 def main(argv: list[str] | None = None) -> int:

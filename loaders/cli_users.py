@@ -19,9 +19,9 @@ import sys
 from pathlib import Path
 
 from . import auth, config
-from .backup import BackupError, backup, restore
+from .backup import backup, restore
 from .editing import Editor
-from .store import is_database_url, open_store
+from .store import open_store
 
 
 def _read_password(args, confirm: bool = True) -> str:
@@ -94,23 +94,14 @@ def cmd_users_hint(args) -> int:
     return 0
 
 
-def _store_file(args) -> Path:
-    """The store as a file: backup and restore work on the GeoPackage file, not on a database server."""
-    location = args.store or config.store_location()
-    if is_database_url(location):
-        raise BackupError("备份和恢复只适用于 GeoPackage 数据文件；PostgreSQL 数据库请用数据库自己的备份工具（如 pg_dump），"
-                          "未做任何改动")
-    return Path(location)
-
-
 def cmd_backup(args) -> int:
-    out = backup(_store_file(args), args.out)
+    out = backup(args.store or config.store_location(), args.out)
     print(f"已备份到 {out}")
     return 0
 
 
 def cmd_restore(args) -> int:
-    store_path = _store_file(args)
+    store_path = args.store or config.store_location()
     if args.no_checksum:
         print(f"警告：已按 --no-checksum 跳过内容校验，无法确认「{Path(args.file).name}」的内容与备份时一致；"
               "其余检查（数据结构、每个点位和记录）照常进行", file=sys.stderr)

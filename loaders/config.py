@@ -4,6 +4,7 @@
 |---|---|---|
 | XZMAP_STORE | var/xiangzhou.gpkg | the store: a GeoPackage file, or a postgresql:// URL for PostGIS |
 | XZMAP_GEODATA | geodata/ | bundled data used by `init` |
+| XZMAP_BACKUP_DIR | var/backups/ | where backups of a PostGIS store are written |
 | XZMAP_ANONYMOUS_READ | 1 | viewing without signing in (intranet default) |
 | XZMAP_SESSION_MINUTES | 480 | how long a sign-in lasts |
 | XZMAP_UPLOAD_MB | 20 | largest file the import page accepts |
@@ -30,6 +31,11 @@ def store_location() -> str:
     if "://" in value:
         return value
     return str(Path(value).expanduser())
+
+
+def backup_dir() -> Path:
+    """Where backups of a database store go (a GeoPackage store's backups sit beside its file)."""
+    return _path("XZMAP_BACKUP_DIR", REPO_ROOT / "var" / "backups")
 
 
 def geodata_dir() -> Path:

@@ -21,12 +21,16 @@ def is_database_url(location: str | Path) -> bool:
     return str(location).startswith(("postgresql://", "postgresql+psycopg://", "postgres://"))
 
 
-def open_store(location: Path | str | None = None) -> Store:
+def open_store(location: Path | str | None = None, create: bool = False) -> Store:
+    """The store at `location` (default: XZMAP_STORE). `create`: an empty store is made when there is none (the
+    target of a copy or a restore); otherwise a missing store is refused with what to run."""
     location = location or config.store_location()
     if is_database_url(location):
         from .postgis import PostGISStore  # imported only when used: the embedded default needs no driver
 
-        return PostGISStore(str(location))
+        return PostGISStore(str(location), create=create)
+    if create and not Path(location).exists():
+        return gpkg.create_empty(Path(location))
     return GeoPackageStore(location)
 
 
