@@ -26,10 +26,10 @@ COUNT_JS = """() => Array.from(document.querySelectorAll('iframe[title="streamli
   let n = 0; for (const l of Object.values(w.map_div._layers))
     if (l.feature && l.feature.properties && 'i' in l.feature.properties) n++;
   return n; })"""
-DRAWN_JS = """([expected, idle]) => {
+DRAWN_JS = f"""([expected, idle]) => {{
   if (!document.querySelector(idle)) return false;
-  const counts = (%s)();
-  return counts.length === 1 && counts[0] === expected; }""" % COUNT_JS
+  const counts = ({COUNT_JS})();
+  return counts.length === 1 && counts[0] === expected; }}"""
 NEXT_FRAME_JS = """() => new Promise(r => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
   (f && f.contentWindow || window).requestAnimationFrame(() => r(true)); })"""
 

@@ -42,7 +42,7 @@ def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 4)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 4)
 
 
 def rerun_message(query: dict[str, str]) -> bytes:
@@ -95,7 +95,7 @@ async def session(index: int, url: str, units: list[str], deadline: float, inter
                 mine["reruns"] += 1
                 try:
                     seconds, errors, saw_map = await one_rerun(ws, query)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     mine["errors"].append(f"no answer within {ANSWER_TIMEOUT_S} s")
                     break
                 mine["answered"] += 1

@@ -26,7 +26,7 @@ def _landed(path: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        done = subprocess.run(["git", "ls-files", "--error-unmatch", str(path.relative_to(ROOT))], cwd=ROOT,
+        done = subprocess.run(["git", "ls-files", "--error-unmatch", str(path.relative_to(ROOT))], check=False, cwd=ROOT,
                               capture_output=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return True

@@ -9,12 +9,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
     sys.path.insert(0, str(ROOT))
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from dashboard.folium_runtime import prepare as prepare_maps  # noqa: E402
-from dashboard import memory  # noqa: E402
-from dashboard.components import notices, session  # noqa: E402
-from loaders.store import StoreUnavailable  # noqa: E402
+from dashboard import memory
+from dashboard.components import notices, session
+from dashboard.folium_runtime import prepare as prepare_maps
+from loaders.store import StoreUnavailable
 
 # Not "pages/": a pages/ folder beside the entry script switches Streamlit to its legacy multipage mode, which runs
 # the file behind a URL like /issues without app.py (no wide layout, no st.navigation, a second menu).

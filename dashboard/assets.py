@@ -26,7 +26,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-
 #: URL prefix under which Streamlit serves ``dashboard/static/``.
 STATIC_URL = "/app/static"
 #: Sub-folder of ``static/`` holding the copied third-party files.

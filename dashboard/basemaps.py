@@ -62,7 +62,7 @@ def tianditu_key() -> str | None:
         import streamlit as st
 
         return st.secrets.get("tianditu_key") or st.secrets.get("XZMAP_TIANDITU_KEY") or None
-    except Exception:  # no secrets file: that is the normal case
+    except Exception:  # noqa: BLE001 -- no secrets file (the normal case) raises one of several kinds
         return None
 
 

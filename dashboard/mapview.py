@@ -21,9 +21,9 @@ from streamlit_folium import st_folium
 from loaders import coords, model
 
 from . import basemaps
-from .folium_runtime import prepare as prepare_maps
 from .components.safe import html_text
 from .data import MapGeography
+from .folium_runtime import prepare as prepare_maps
 from .pointlayer import KIND_SHAPES, STAGE_COLORS, js_literal, points_layer
 
 MAP_HEIGHT = 600
@@ -202,7 +202,7 @@ def view_for_bounds(bounds: tuple[float, float, float, float], gcj02: bool = Fal
     lat_span = max(merc(north) - merc(south), 1e-6)
     zoom_x = math.log2((width - 40) * 360 / (256 * lon_span))
     zoom_y = math.log2((height - 40) * 2 * math.pi / (256 * lat_span))
-    zoom = max(7, min(15, int(math.floor(min(zoom_x, zoom_y)))))
+    zoom = max(7, min(15, math.floor(min(zoom_x, zoom_y))))
     return MapView((round((south + north) / 2, 5), round((west + east) / 2, 5)), zoom)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from typing import ClassVar
 
 import folium
 import numpy as np
@@ -83,7 +84,7 @@ def encode(points: pd.DataFrame, gcj02: bool = False, highlight: int | None = No
 
 
 class CompactPoints(JSCSSMixin, MacroElement):
-    default_js = [("xz_points", f"{STATIC_URL}/points.js")]
+    default_js: ClassVar[list[tuple[str, str]]] = [("xz_points", f"{STATIC_URL}/points.js")]
     _template = Template(
         """{% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.xzPoints({{ this.payload }}, {{ this.options }})

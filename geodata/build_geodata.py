@@ -139,7 +139,7 @@ def load_units(reference: Path) -> list[dict]:
         else:
             code = r["nbs2023_code12"].strip()
             typ = unit_type(r["type"].strip())
-            short = SHORT_NAMES.get(name) or (name[:-2] if name.endswith("街道") else name[:-1] if name.endswith("镇") else name)
+            short = SHORT_NAMES.get(name) or (name[:-2] if name.endswith("街道") else name.removesuffix("镇"))
         if method.startswith("GUESS"):
             note = f"推测位置（无来源）：{'2016 年张湾街道多边形的西部' if short == '肖湾' else '肖湾推测位置以北'}，误差约 {unc} km"
         elif method.startswith("PLACEHOLDER"):
@@ -157,18 +157,18 @@ def load_units(reference: Path) -> list[dict]:
             note = f"近似位置：rooma1989 旧版乡镇多边形的内点，非政府驻地，误差约 {unc} km"
         in_network = typ in ("街道", "镇") and name not in NOT_IN_NETWORK_TOWNS
         units.append(
-            dict(
-                code=code,
-                name=name,
-                short_name=short,
-                type=typ,
-                lon=float(r["point_lon_wgs84"]),
-                lat=float(r["point_lat_wgs84"]),
-                uncertainty_km=float(unc),
-                point_note=note,
-                in_network=1 if in_network else 0,
-                has_area=in_network or name in NOT_IN_NETWORK_TOWNS or code == MIZHUANG_CODE,
-            )
+            {
+                "code": code,
+                "name": name,
+                "short_name": short,
+                "type": typ,
+                "lon": float(r["point_lon_wgs84"]),
+                "lat": float(r["point_lat_wgs84"]),
+                "uncertainty_km": float(unc),
+                "point_note": note,
+                "in_network": 1 if in_network else 0,
+                "has_area": in_network or name in NOT_IN_NETWORK_TOWNS or code == MIZHUANG_CODE,
+            }
         )
     type_rank = {"街道": 0, "镇": 1, "其他": 2}
     other_rank = {n: i for i, n in enumerate(["鹿门风景名胜区", "襄北农场", "深圳工业园", MIZHUANG_NAME])}
@@ -233,7 +233,7 @@ def check_partition(outline, areas: dict[str, object]) -> dict:
             if geoms[i].intersects(geoms[j]):
                 overlap += area_km2(geoms[i].intersection(geoms[j]))
     gap = area_km2(outline.difference(union))
-    return dict(sum_km2=total, union_km2=u_area, outline_km2=o_area, overlap_km2=overlap, gap_km2=gap)
+    return {"sum_km2": total, "union_km2": u_area, "outline_km2": o_area, "overlap_km2": overlap, "gap_km2": gap}
 
 
 # --------------------------------------------------------------------------------------------- samples
@@ -548,8 +548,8 @@ def build_samples(units: list[dict], areas: dict, placer: Placer):
             if placer.area_of(*a) != code:
                 a, r = None, None
         lon, lat = placer.place(pid, code, a, r)
-        row = dict(id=pid, kind=kind, name=name, status=status, lon=fmt(lon), lat=fmt(lat), unit_code=code,
-                   opened_on=opened, resolved_on=resolved, sample=1)
+        row = {"id": pid, "kind": kind, "name": name, "status": status, "lon": fmt(lon), "lat": fmt(lat), "unit_code": code,
+                   "opened_on": opened, "resolved_on": resolved, "sample": 1}
         row.update(fields)
         row.setdefault("source_note", NOTE_SHOWN)
         rows.append(row)
@@ -617,21 +617,21 @@ def build_samples(units: list[dict], areas: dict, placer: Placer):
             group = f"{by_short[unit]['name']}政协工作联络组"
             for i, (text, st) in enumerate(OPEN_FOLLOW_TEXTS):
                 day = d(opened) + dt.timedelta(days=14 + 35 * i)
-                follow.append(dict(point_id=row["id"], date=day.isoformat(), text=text,
-                                   author=group if i == 0 else "区政协提案委", status=st))
+                follow.append({"point_id": row["id"], "date": day.isoformat(), "text": text,
+                                   "author": group if i == 0 else "区政协提案委", "status": st})
 
     by_name = {(r["kind"], r["name"]): r for r in rows}
     for name, entries in FOLLOW_UPS.items():
         pid = by_name[("issue", name)]["id"]
         for date, text, author, status in entries:
-            follow.append(dict(point_id=pid, date=date, text=text, author=author, status=status))
+            follow.append({"point_id": pid, "date": date, "text": text, "author": author, "status": status})
     bridge = by_name[("bridge", BRIDGE_FOLLOW)]
     for date, text, author, status in (
         ("2022-06-08", "列入一线协商议题，现场核查危桥情况。", "石桥镇政协工作联络组", "危桥待改"),
         ("2022-06-20", "旧桥拆除，新桥施工中。", "区政协提案委", "改造中"),
         ("2022-07-02", "新桥完工并恢复通行。", "区政协提案委", "已改造"),
     ):
-        follow.append(dict(point_id=bridge["id"], date=date, text=text, author=author, status=status))
+        follow.append({"point_id": bridge["id"], "date": date, "text": text, "author": author, "status": status})
     follow.sort(key=lambda f: (f["point_id"], f["date"]))
     return rows, follow
 

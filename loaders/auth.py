@@ -22,8 +22,8 @@ import bcrypt
 import pandas as pd
 
 from . import config, model
-from .store.base import StoreError
 from .clock import TZ
+from .store.base import StoreError
 
 ROLES = {"viewer": "查看", "editor": "编辑", "admin": "管理员"}
 LOCK_AFTER = 5  # failed sign-ins in a row

@@ -40,9 +40,8 @@ from urllib.parse import quote
 
 import shapely
 
-from . import model
+from . import config, model
 from .clock import TZ
-from . import config
 from .store import GeoPackageStore, checksum, copying, gpkg, is_database_url, open_store, schema, users
 from .store.base import StoreError
 from .store.gpkg import POINT_COLUMNS, read_blob

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from . import backup, cli_import, cli_users, config, export, model
 from .filters import Filter
-from .units import Units
 from .store import StoreError, copying, initialise, open_store
+from .units import Units
 
 
 def _add_filter_options(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +52,7 @@ def cmd_init(args) -> int:
 def summary(store) -> dict:
     counts = store.counts()
     units = store.units().set_index("code")
-    by = lambda column: {str(k): int(v) for k, v in counts.groupby(column)["n"].sum().items()}  # noqa: E731
+    by = lambda column: {str(k): int(v) for k, v in counts.groupby(column)["n"].sum().items()}
     return {
         "store": store.location,
         "data_version": store.data_version(),

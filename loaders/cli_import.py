@@ -10,12 +10,11 @@ import sys
 
 from . import model
 from .auth import User
-from .editing import Editor
 from .coords import CRS_LABELS
+from .editing import Editor
 from .importing import ImportFileError, ImportRefused, build_plan, commit, read, replace_areas
 from .importing.headers import TARGETS, detect_mapping
 from .store import StoreError, open_store
-
 
 OPERATOR = User("cli", "admin")  # whoever runs commands on the server can change the file anyway
 

@@ -27,7 +27,7 @@ from .store import open_store
 def _read_password(args, confirm: bool = True) -> str:
     if args.password_stdin:
         line = sys.stdin.readline()
-        return line[:-1] if line.endswith("\n") else line
+        return line.removesuffix("\n")
     first = getpass.getpass("密码（至少 8 位）：")
     if confirm and getpass.getpass("再次输入密码：") != first:
         raise auth.AuthError("两次输入的密码不一致，未做改动")

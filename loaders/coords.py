@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,18 +25,18 @@ __all__ = [
     "CRS_LABELS",
     "CoordinateError",
     "ParsedLonLat",
-    "wgs84_to_gcj02",
-    "gcj02_to_wgs84",
-    "gcj02_to_bd09",
     "bd09_to_gcj02",
-    "wgs84_to_bd09",
     "bd09_to_wgs84",
-    "to_wgs84",
     "from_wgs84",
-    "parse_coordinate",
-    "parse_lonlat",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
     "haversine_m",
     "looks_like",
+    "parse_coordinate",
+    "parse_lonlat",
+    "to_wgs84",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
 ]
 
 # --------------------------------------------------------------------------------------------------------------------

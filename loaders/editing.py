@@ -37,12 +37,12 @@ class Editor:
         self._unit_table = None
 
     @classmethod
-    def for_session(cls, store: Store, token: str | None) -> "Editor":
+    def for_session(cls, store: Store, token: str | None) -> Editor:
         """The editor for a sign-in session (pages): every write re-reads the session and the user."""
         return cls(store, auth.user_for_session(store, token) if token else None, session=token or "")
 
     @classmethod
-    def for_user(cls, store: Store, name: str) -> "Editor":
+    def for_user(cls, store: Store, name: str) -> Editor:
         """The editor for a named user (the CLI's --user): every write re-reads the user by name."""
         return cls(store, auth.active_user(store, name), recheck=True)
 

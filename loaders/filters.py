@@ -16,8 +16,8 @@ parts with a notice, the CLI refuses.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Mapping
 
 from . import model
 from .units import Units

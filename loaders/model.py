@@ -162,6 +162,17 @@ class ValidationError(ValueError):
         self.messages = messages
 
 
+def is_missing(value) -> bool:
+    """No value at all: None, NaN (pandas' empty cell) or text with nothing but spaces."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, str):
+        return not value.strip()
+    return False
+
+
 def kind_label(kind: str) -> str:
     return KINDS[kind].label if kind in KINDS else kind
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 import hostile
+import pytest
 
 from loaders import config
 from loaders.store import GeoPackageStore, initialise

@@ -13,7 +13,7 @@ HIDDEN = {"name", "kind", "status", "village"}
 
 
 def _value(value) -> str:
-    if value is None or value == "" or (isinstance(value, float) and value != value):
+    if model.is_missing(value):
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"

@@ -1,7 +1,6 @@
 """跟踪督办: a point's follow-up timeline and the form that adds a dated entry (optionally setting a new status)."""
 from __future__ import annotations
 
-
 import streamlit as st
 
 from loaders import clock, model

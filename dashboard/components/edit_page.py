@@ -231,9 +231,8 @@ def edit_mode(editor: Editor, provider, editable: set[str], names: dict[str, str
         coordinput.set_candidate("mv", coordinput.from_click(payload["lat"], payload["lng"],
                                                              editor.store.geography(), provider.gcj02))
         st.rerun()
-    with side_col:
-        with st.container(border=True, key="edit_side"):
-            side_panel(editor, record, editable, names)
+    with side_col, st.container(border=True, key="edit_side"):
+        side_panel(editor, record, editable, names)
     with map_col:
         picker(view, editable, names, editor.user)
 
@@ -246,7 +245,7 @@ def add_mode(editor: Editor, provider, editable: set[str], names: dict[str, str]
     with map_col:
         result = edit_map.show(provider, view, None, candidate, None, moving=False)
         st.caption("在地图上点击新点位的位置，或在右侧输入坐标；蓝色十字为待确认的位置。")
-    what, payload = edit_map.new_click(result)
+    what, _ = edit_map.new_click(result)
     if what in ("map", "point") and result.get("last_clicked"):
         clicked = result["last_clicked"]
         coordinput.set_candidate("add", coordinput.from_click(clicked["lat"], clicked["lng"],

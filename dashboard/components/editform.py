@@ -35,7 +35,7 @@ def form_keys(kind: str) -> tuple[str, ...]:
 
 
 def to_widget(key: str, value):
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and model.is_missing(value)):
         return None if key == "status" or _type(key) == "date" else ""
     if _type(key) == "date":
         try:

@@ -10,8 +10,8 @@ Values that cannot be understood are ignored with a notice, never an error.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import pandas as pd
 import streamlit as st
@@ -41,7 +41,7 @@ class FilterState:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
-    def but(self, **changes) -> "FilterState":
+    def but(self, **changes) -> FilterState:
         return FilterState(**{**self.__dict__, **changes})
 
     def point_filter(self, fixed_kind: str | None = None) -> PointFilter:

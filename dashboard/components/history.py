@@ -19,7 +19,7 @@ MAX_VALUE = 80
 
 
 def value_text(key: str, value) -> str:
-    if value is None or value == "" or (isinstance(value, float) and value != value):
+    if model.is_missing(value):
         return "（空）"
     if key == "kind":
         return model.kind_label(str(value))

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 import string
 
@@ -21,14 +22,7 @@ _BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _text(value) -> str:
-    if value is None:
-        return ""
-    try:
-        if value != value:  # NaN
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def plain(value) -> str:

@@ -12,8 +12,8 @@ from loaders.auth import User
 from loaders.editing import Editor
 from loaders.store import StoreError
 
-from . import safe
 from .. import data
+from . import safe
 
 TOKEN = "auth_token"
 

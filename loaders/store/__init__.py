@@ -9,8 +9,8 @@ from pathlib import Path
 
 from .. import config
 from ..filters import Filter
-from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError, StoreUnavailable
 from . import gpkg
+from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError, StoreUnavailable
 from .gpkg import GeoPackageStore
 
 __all__ = ["Change", "Filter", "GeoPackageStore", "NotFoundError", "PointFilter", "StaleEditError", "Store",

@@ -160,7 +160,7 @@ class Store(abc.ABC):
     # Users and sign-in sessions ----------------------------------------------------------------------
     @property
     @abc.abstractmethod
-    def users(self) -> "UserStore": ...
+    def users(self) -> UserStore: ...
 
 
 PointFilter = Filter  # transitional name, removed once every caller says Filter

@@ -18,11 +18,12 @@ import shapely
 
 from .. import geography as geo
 from .. import model
+from ..clock import TZ
 from . import sqlite
 from .base import StoreError, StoreUnavailable
-from ..clock import TZ
 from .sqlstore import POINT_COLUMNS, SQLStore, multi, now, quote  # noqa: F401 (POINT_COLUMNS: backup.py)
 from .users import GeoPackageUsers, ensure_schema
+
 SRS_ID = 4326
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'

@@ -14,9 +14,8 @@ import secrets
 import pandas as pd
 import shapely
 
-from .. import clock
+from .. import clock, model
 from .. import geography as geo
-from .. import model
 from ..filters import Filter
 from ..units import COLUMNS as UNIT_COLUMNS
 from ..units import Units

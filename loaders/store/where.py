@@ -1,7 +1,7 @@
 """A `Filter` as an SQL condition, for both engines: every value travels as a parameter, never in the SQL text."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..filters import Filter
 

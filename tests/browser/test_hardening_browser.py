@@ -9,9 +9,9 @@
 """
 from __future__ import annotations
 
+import hostile
 import pytest
 
-import hostile
 from loaders import auth, config
 from loaders.store import GeoPackageStore, PointFilter, initialise
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import tomllib
 from pathlib import Path
 
 import folium
+import pytest
 from folium.plugins import FastMarkerCluster, MarkerCluster
 
 from dashboard.assets import STATIC_URL, check, static_path_for_url

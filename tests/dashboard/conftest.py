@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from pagehelpers import APP, PAGES
 from streamlit.testing.v1 import AppTest
 
 from loaders import auth
-from pagehelpers import APP, PAGES
 
 
 @pytest.fixture(autouse=True)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from pagehelpers import APP, map_args
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components import coordinput, edit_map, edit_page, editform
 from loaders import auth, coords, model
 from loaders.store import PointFilter
-
-from pagehelpers import APP, map_args
 
 EDIT_PAGE = "views/edit.py"
 HOSTILE = "<img src=x onerror=alert(1)>${alert(2)}\\1"
@@ -229,7 +228,7 @@ def test_a_stale_save_shows_the_other_change_and_keeps_the_input(open_edit, stor
     save(second)
     errors = texts(second.error)
     assert "没有保存" in errors and "hj" in errors and "没有丢失" in errors
-    conflict = [d.value for d in second.dataframe if "对方保存的" in d.value.columns][0]
+    conflict = next(d.value for d in second.dataframe if "对方保存的" in d.value.columns)
     rows = conflict.set_index("字段")
     assert rows.loc["状态", "对方保存的"] == new_status and rows.loc["责任单位", "您填写的"] == "区水利局"
     assert second.text_input(key="ef_responsible_unit").value == "区水利局"

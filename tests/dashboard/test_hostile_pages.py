@@ -2,15 +2,14 @@
 and an editor's name are hostile. No page breaks, and the map receives each name as data, exactly as stored."""
 from __future__ import annotations
 
+import hostile
 import pytest
+from hostile import HOSTILE_EDITOR
+from pagehelpers import APP, PAGES, map_args, payloads
 from streamlit.testing.v1 import AppTest
 
-import hostile
-from hostile import HOSTILE_EDITOR
 from loaders import auth
 from loaders.store import GeoPackageStore, PointFilter
-
-from pagehelpers import APP, PAGES, map_args, payloads
 
 LAYER_PAGES = [None, "demo_site", "well", "bridge", "issue"]
 

@@ -5,13 +5,12 @@ import datetime as dt
 import json
 
 import pytest
+from pagehelpers import map_args, metrics, payloads, points_sent
 
 from dashboard.components import exports, filters
 from dashboard.components.safe import html_text, md_text
 from loaders import model
 from loaders.store import GeoPackageStore, PointFilter
-
-from pagehelpers import map_args, metrics, payloads, points_sent
 
 HOSTILE = "<img src=x onerror=alert(1)>${alert(2)}\\1"
 KIND_TOTALS = {"demo_site": 17, "well": 21, "bridge": 12, "issue": 63}

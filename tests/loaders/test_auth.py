@@ -279,5 +279,5 @@ def test_sessions_follow_the_user_record(store, admin, editor):
 def test_naive_times_are_beijing_time(store, editor, monkeypatch):
     monkeypatch.setenv("XZMAP_SESSION_MINUTES", "10")
     token = auth.start_session(store, editor, now=dt.datetime(2024, 5, 1, 9, 0))
-    assert auth.user_for_session(store, token, now=dt.datetime(2024, 5, 1, 1, 5, tzinfo=dt.timezone.utc)) == editor
+    assert auth.user_for_session(store, token, now=dt.datetime(2024, 5, 1, 1, 5, tzinfo=dt.UTC)) == editor
     assert auth.user_for_session(store, token, now=dt.datetime(2024, 5, 1, 9, 11)) is None

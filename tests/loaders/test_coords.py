@@ -8,11 +8,10 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
-import pytest
-
 import eviltransform
+import numpy as np
 import prcoords
+import pytest
 
 from loaders import coords as C
 from loaders.coords import CoordinateError, parse_coordinate, parse_lonlat
@@ -309,7 +308,7 @@ def test_parse_lonlat(text, lon, lat, swapped):
     assert got.lon == pytest.approx(lon, abs=1e-12)
     assert got.lat == pytest.approx(lat, abs=1e-12)
     assert got.swapped is swapped
-    x, y, flag = got  # unpacks as a plain tuple too
+    x, y, _ = got  # unpacks as a plain tuple too
     assert type(x) is float and type(y) is float
 
 

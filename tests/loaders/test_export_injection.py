@@ -8,10 +8,10 @@ import csv
 import io
 import zipfile
 
+import hostile
 import openpyxl
 import pytest
 
-import hostile
 from loaders import cli, export
 from loaders.cells import FORMULA_START
 from loaders.importing import build_plan, read

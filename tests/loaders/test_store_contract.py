@@ -183,11 +183,10 @@ def test_writes_in_one_transaction_land_together_and_move_the_version_once(store
 def test_an_error_inside_a_transaction_rolls_every_write_back(store):
     first, second = store.points()["id"][:2]
     version, audit = store.data_version(), len(store.history(limit=100_000))
-    with pytest.raises(StaleEditError):
-        with store.transaction():
-            store.update_point(first, {"description": "不该留下"}, 1, "甲")
-            store.add_point({"kind": "well", "status": "规划", "name": "不该留下的井", "lon": 112.10, "lat": 32.34}, "甲")
-            store.update_point(second, {"description": "版本不对"}, 7, "甲")
+    with pytest.raises(StaleEditError), store.transaction():
+        store.update_point(first, {"description": "不该留下"}, 1, "甲")
+        store.add_point({"kind": "well", "status": "规划", "name": "不该留下的井", "lon": 112.10, "lat": 32.34}, "甲")
+        store.update_point(second, {"description": "版本不对"}, 7, "甲")
     assert store.point(first)["description"] != "不该留下" and store.points(Filter(keyword="不该留下的井")).empty
     assert store.data_version() == version and len(store.history(limit=100_000)) == audit
 
@@ -311,9 +310,8 @@ def test_sessions_are_kept_by_hash_and_deleted_by_token_user_or_age(store):
 def test_a_failed_user_transaction_changes_nothing(store):
     users = store.users
     users.insert(user_record())
-    with pytest.raises(RuntimeError):
-        with users.transaction():
-            users.set("小王", role="admin")
-            users.add_session("h9", "小王", "2026-01-01T08:00:00+08:00", "2026-01-01T16:00:00+08:00")
-            raise RuntimeError("中途出错")
+    with pytest.raises(RuntimeError), users.transaction():
+        users.set("小王", role="admin")
+        users.add_session("h9", "小王", "2026-01-01T08:00:00+08:00", "2026-01-01T16:00:00+08:00")
+        raise RuntimeError("中途出错")
     assert users.get("小王")["role"] == "editor" and users.session("h9") is None
