@@ -91,7 +91,7 @@ def replace_step(store) -> None:
     if stored:
         (st.success if stored[0] == "ok" else st.error)(safe.md_text(stored[1]))
     uploaded = st.file_uploader("上传正式边界文件（GeoJSON、GeoPackage 或压缩成 zip 的 Shapefile，面要素）",
-                                type=BOUNDARY_TYPES, key=UPLOAD_KEY, max_upload_size=importer.upload_limit_mb())
+                                type=BOUNDARY_TYPES, key=UPLOAD_KEY, max_upload_size=importer.uploader_limit_mb())
     if uploaded is None:
         return
     upload = importer.Upload(uploaded.name, uploaded.getvalue())

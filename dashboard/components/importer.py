@@ -4,13 +4,13 @@ warnings and bad-row report, a map preview of the good rows, and the commit.
 Nothing here writes until a commit button is pressed; the plan (`loaders.importing.build_plan`) is rebuilt whenever
 the mapping, the choices, the signed-in user or the store's data version change, so a second import of the same file
 shows every row as 无变化. Every text that came from the file is shown through `safe` or inside a dataframe.
+Every row is checked; the tables and the map show at most PREVIEW_ROWS of them (a caption says so) and the full
+problem report is a CSV download.
 """
 from __future__ import annotations
 
 import hashlib
-import io
 import math
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import streamlit as st
 
 from loaders import config, coords, model
 from loaders.auth import User
+from loaders.cells import neutralise
 from loaders.importing import (
     ACCEPTED,
     ACTION_LABELS,
@@ -29,15 +30,14 @@ from loaders.importing import (
     ImportFileError,
     ImportPlan,
     Table,
-    archive,
     build_plan,
     commit,
     detect_mapping,
+    files,
     headers,
     read,
 )
-from loaders.importing.core import size_text
-from loaders.importing.files import detect_format
+from loaders.importing.core import size_text, too_large
 from loaders.store.base import StoreError
 
 from .. import basemaps, data, mapview
@@ -49,7 +49,9 @@ NOT_MAPPED = ""
 _TABLE = "_imp_table"
 _PLAN = "_imp_plan"
 _RESULT = "_imp_result"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PARTS = "_imp_parts"
+# Rows shown in the good-rows table, on the preview map and in the bad-row table (every row is still checked).
+PREVIEW_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -67,50 +69,45 @@ def upload_limit_mb() -> int:
     return max(1, math.ceil(config.upload_limit_bytes() / 1024 / 1024))
 
 
+def uploader_limit_mb() -> int:
+    """What an uploader widget lets through: somewhat above the app's limit (1.5 times, at least 1 MB more), so a
+    file a little too large reaches the page and is refused there in Chinese with its name and size instead of by
+    Streamlit in English. Never above the server's own cap (server.maxUploadSize in .streamlit/config.toml)."""
+    limit = upload_limit_mb()
+    wanted = max(limit + 1, math.ceil(limit * 1.5))
+    return max(1, min(wanted, int(st.get_option("server.maxUploadSize"))))
+
+
 def upload_step() -> Upload | None:
-    """The file uploader. Returns the uploaded file's name and bytes (the loaders check the size again)."""
+    """The file uploader. Returns the uploaded file's name and bytes (the loaders check the size again); a file above
+    XZMAP_UPLOAD_MB is refused here in Chinese with its name and size, and the page stops."""
     accepted = "、".join(sorted({e.lstrip(".") for e in ACCEPTED}))
     uploaded = st.file_uploader(
         f"选择要导入的文件（{accepted}；不超过 {upload_limit_mb()} MB）", type=[e.lstrip(".") for e in ACCEPTED],
-        key=UPLOAD_KEY, max_upload_size=upload_limit_mb(),
+        key=UPLOAD_KEY, max_upload_size=uploader_limit_mb(),
         help="Excel（.xlsx）、CSV（UTF-8 或 GBK 均可）、GeoJSON、GeoPackage，或把 .shp/.dbf/.shx/.prj/.cpg 一起压缩成的 zip。"
              "表格上方的标题行、合并单元格会自动跳过。")
     if uploaded is None:
         st.session_state.pop(_RESULT, None)
         return None
-    if uploaded.size > config.upload_limit_bytes():
-        st.error(safe.md_text(f"文件「{uploaded.name}」大小为 {size_text(uploaded.size)}，超过上传上限 "
-                              f"{size_text(config.upload_limit_bytes())}，请拆分后分批导入"))
-        return None
+    refusal = too_large(uploaded.name, uploaded.size, setting=False)  # before reading a byte of it
+    if refusal:
+        st.error(safe.md_text(refusal), icon=":material/error:")
+        st.stop()  # nothing else on the page: not even the "please upload" hint
     return Upload(uploaded.name, uploaded.getvalue())
 
 
 # Reading ------------------------------------------------------------------------------------------------------
 def part_names(upload: Upload) -> tuple[str, list[str]]:
-    """("sheet" | "layer" | "", names) when the file holds several sheets or layers to choose from."""
-    try:
-        fmt = detect_format(upload.data, upload.name)
-        if fmt == "xlsx":
-            import openpyxl
-
-            book = openpyxl.load_workbook(io.BytesIO(upload.data), read_only=True)
-            try:
-                return "sheet", list(book.sheetnames)
-            finally:
-                book.close()
-        if fmt == "shp":
-            stems = [Path(n).stem for n in archive.names(upload.data) if n.lower().endswith(".shp")]
-            return "layer", sorted(dict.fromkeys(stems))
-        if fmt == "gpkg":
-            import pyogrio
-
-            with tempfile.TemporaryDirectory(prefix="xzmap-import-") as folder:
-                path = Path(folder) / "upload.gpkg"
-                path.write_bytes(upload.data)
-                return "layer", [str(n) for n, _ in pyogrio.list_layers(path)]
-    except Exception:  # noqa: BLE001 - read() reports a damaged file with a proper message
-        return "", []
-    return "", []
+    """("sheet" | "layer" | "", names) when the file holds several sheets or layers to choose from (checked as
+    read() checks it before anything is parsed; a damaged file gives none and read() says why). Once per file."""
+    key = (upload.digest, upload.name)
+    cached = st.session_state.get(_PARTS)
+    if cached and cached[0] == key:
+        return cached[1]
+    parts = files.part_names(upload.data, upload.name)
+    st.session_state[_PARTS] = (key, parts)
+    return parts
 
 
 def part_selector(upload: Upload) -> tuple[str | None, str | None]:
@@ -257,19 +254,28 @@ def counts(plan: ImportPlan) -> None:
     cells[3].metric("新增", c["new"])
     cells[4].metric("更新", c["update"])
     cells[5].metric("无变化", c["unchanged"])
+    st.caption(f"共检查了 {c['total']:,} {_unit(plan)}。")
 
 
-def _no_formula(value):
-    """Report cells that Excel would run as a formula get a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+def _unit(plan: ImportPlan) -> str:
+    return "个要素" if plan.table.has_geometry else "行"
+
+
+def shown_caption(plan: ImportPlan, shown: int, total: int, what: str) -> str | None:
+    """«预览显示前 2,000 行，共检查了 100,000 行» when a table or the map shows only part of `total`."""
+    if shown >= total:
+        return None
+    unit, checked = _unit(plan), len(plan.table)
+    part = "" if total == checked else f"（可导入的共 {total:,} {unit}）"
+    return f"{what}显示前 {shown:,} {unit}{part}，共检查了 {checked:,} {unit}。"
 
 
 def report_csv(plan: ImportPlan) -> bytes:
+    """Every problem (not only those shown), UTF-8 with BOM for Excel; text that would start a formula is
+    neutralised (loaders/cells.py)."""
     frame = plan.problems[list(PROBLEM_COLUMNS)].copy()
     for column in ("列", "值", "原因"):
-        frame[column] = frame[column].map(_no_formula)
+        frame[column] = frame[column].map(neutralise)
     return frame.to_csv(index=False).encode("utf-8-sig")
 
 
@@ -284,7 +290,9 @@ def report(plan: ImportPlan) -> None:
     st.markdown(f"##### 有误的{word}（{len(plan.bad_rows)} {word}，{len(problems)} 处问题）")
     st.caption(f"“行号”是在原文件中看到的{'要素序号' if plan.table.has_geometry else '行号'}；这些{word}不会被导入，"
                f"改正后可再次导入同一文件（已导入的行不会重复）。")
-    st.dataframe(problems, hide_index=True, width="stretch", key="imp_problems",
+    if len(problems) > PREVIEW_ROWS:
+        st.caption(f"表格显示前 {PREVIEW_ROWS:,} 处问题（共 {len(problems):,} 处），完整清单请下载 CSV。")
+    st.dataframe(problems.head(PREVIEW_ROWS), hide_index=True, width="stretch", key="imp_problems",
                   column_config={"行号": st.column_config.NumberColumn("行号", width=60, format="%d"),
                                 "列": st.column_config.TextColumn("列", width=110),
                                 "值": st.column_config.TextColumn("值", width=160),
@@ -294,8 +302,9 @@ def report(plan: ImportPlan) -> None:
                        mime="text/csv", on_click="ignore", icon=":material/download:", key="imp_report_csv")
 
 
-def good_rows_table(plan: ImportPlan) -> pd.DataFrame:
-    good = plan.good
+def good_rows_table(plan: ImportPlan, limit: int | None = PREVIEW_ROWS) -> pd.DataFrame:
+    """The good rows as the list tab shows them (the first `limit`)."""
+    good = plan.good if limit is None else plan.good.head(limit)
     return pd.DataFrame({
         "行号": good["row"], "处理": good["action"].map(ACTION_LABELS), "类型": good["kind"].map(model.kind_label),
         "名称": good["name"], "状态": good["status"], "乡镇（街道）": good["unit_name"],
@@ -304,16 +313,19 @@ def good_rows_table(plan: ImportPlan) -> pd.DataFrame:
 
 
 def preview_map(plan: ImportPlan) -> None:
-    """The good rows over the offline base map, one layer per action (新增/更新/无变化)."""
+    """The first PREVIEW_ROWS good rows over the offline base map, one layer per action (新增/更新/无变化, each
+    labelled with its count in the whole file); the view fits every good row."""
     good = plan.good
+    shown = good.head(PREVIEW_ROWS)
+    totals = good["action"].value_counts()
     geography = data.map_geography()
     base = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography)
     groups = []
     for action, label in ACTION_LABELS.items():
-        part = good[good["action"] == action].reset_index(drop=True)
+        part = shown[shown["action"] == action].reset_index(drop=True)
         if len(part):
             frame = part.assign(id=[f"row-{r}" for r in part["row"]])
-            groups.append(points_layer(frame, name=f"{label}（{len(part)}）", shared_renderer=True))
+            groups.append(points_layer(frame, name=f"{label}（{int(totals[action])}）", shared_renderer=True))
     if len(good):
         pad = 0.01
         box = (good["lat"].min() - pad, good["lon"].min() - pad, good["lat"].max() + pad, good["lon"].max() + pad)
@@ -321,6 +333,9 @@ def preview_map(plan: ImportPlan) -> None:
     else:
         view = mapview.view_for_bounds(geography.bounds[""])
     mapview.show(base, groups, view, key="imp_map")
+    caption = shown_caption(plan, len(shown), len(good), "地图上")
+    if caption:
+        st.caption(caption)
 
 
 def preview(plan: ImportPlan) -> None:
@@ -335,6 +350,9 @@ def preview(plan: ImportPlan) -> None:
     with tab_map:
         preview_map(plan)
     with tab_table:
+        caption = shown_caption(plan, min(PREVIEW_ROWS, len(plan.good)), len(plan.good), "预览")
+        if caption:
+            st.caption(caption)
         st.dataframe(good_rows_table(plan), hide_index=True, width="stretch", key="imp_good")
 
 

@@ -1,5 +1,7 @@
 """导入: staff bring in the spreadsheets and GIS files they keep. Read → map columns → check every row → preview
-on the map → commit in one transaction. Nothing is written before a commit button is pressed."""
+on the map → commit in one transaction. Nothing is written before a commit button is pressed. A file that cannot be
+read (damaged, hostile, too large) is refused with one Chinese message naming it; the previews show at most
+importer.PREVIEW_ROWS rows and say how many were checked."""
 from __future__ import annotations
 
 import streamlit as st
@@ -50,7 +52,11 @@ with left:
 with right:
     crs = importer.crs_selector(table, key)
 
-plan = importer.plan_for(table, key, user, mapping, crs, kind)
+try:
+    plan = importer.plan_for(table, key, user, mapping, crs, kind)
+except ImportFileError as error:
+    st.error(safe.md_text(str(error)), icon=":material/error:")
+    st.stop()
 
 st.subheader("2. 检查结果")
 st.caption(safe.md_text(plan.summary()))

@@ -1,6 +1,7 @@
 """`read(file)`: detect the format from the name and the content, check the size, hand over to the right reader."""
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -12,6 +13,7 @@ FORMAT_LABELS = {"xlsx": "Excel 表格", "csv": "CSV 表格", "geojson": "GeoJSO
 _EXTENSIONS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".txt": "csv", ".tsv": "csv", ".geojson": "geojson",
                ".json": "geojson", ".gpkg": "gpkg", ".zip": "shp"}
 ACCEPTED = tuple(_EXTENSIONS)  # for a file uploader's `type=`
+_log = logging.getLogger(__name__)
 
 
 def _load(source, filename: str | None, limit: int | None) -> tuple[bytes, str]:
@@ -77,6 +79,18 @@ def read(source, filename: str | None = None, *, sheet: str | None = None, layer
     The size limit (XZMAP_UPLOAD_MB, or `limit_bytes`) is checked before parsing.
     """
     data, name = _load(source, filename, limit_bytes)
+    try:
+        return _read(data, name, sheet, layer, source_crs)
+    except ImportFileError:
+        raise
+    except Exception as error:  # noqa: BLE001 - whatever a damaged file makes a library raise: calmly, in Chinese
+        _log.debug("reading %r failed", name, exc_info=True)  # debug: no traceback on a terminal by default
+        detail = " ".join(str(error).split())[:80]
+        raise ImportFileError(f"文件「{name}」已损坏或格式不对，无法读取（详情：{type(error).__name__}"
+                              f"{'：' + detail if detail else ''}）") from None
+
+
+def _read(data: bytes, name: str, sheet: str | None, layer: str | None, source_crs: str | None) -> Table:
     fmt = detect_format(data, name)
     if fmt == "xlsx":
         return tables.read_xlsx(data, name, sheet)
@@ -90,3 +104,20 @@ def read(source, filename: str | None = None, *, sheet: str | None = None, layer
         except UnicodeDecodeError:
             raise ImportFileError(f"文件「{name}」不是 UTF-8 编码的 GeoJSON（GeoJSON 规定使用 UTF-8）") from None
     return vector.read_vector(data, name, fmt, layer=layer, source_crs=source_crs)
+
+
+def part_names(data: bytes, name: str) -> tuple[str, list[str]]:
+    """("sheet" | "layer" | "", names): the sheets of a workbook, the layers of a GeoPackage or the shapefiles of a
+    zip, for a chooser; ("", []) when the file cannot be read (read() then says why). Parses nothing unchecked."""
+    try:
+        fmt = detect_format(data, name)
+        if fmt == "xlsx":
+            return "sheet", tables.sheet_names(data, name)
+        if fmt == "shp":
+            stems = [Path(n).stem for n in archive.names(data) if n.lower().endswith(".shp")]
+            return "layer", sorted(dict.fromkeys(stems))
+        if fmt == "gpkg":
+            return "layer", vector.layer_names(data, name, fmt)
+    except Exception:  # noqa: BLE001 - read() reports a damaged file with a proper message
+        return "", []
+    return "", []

@@ -70,13 +70,19 @@ _CONTAINS = sorted(((normalize(a), key) for key, aliases in ALIASES.items() for 
                     if re.search(r"[\u4e00-\u9fff]", a) and len(a) >= 2), key=lambda p: -len(p[0]))
 
 
+# Headers that name their field unambiguously and win over a generic one for the same key: the project's own CSV and
+# Excel exports carry both 编号 (the point id) and 外部编号 (the external id an import matches on).
+_SPECIFIC = {normalize(a) for a in ("外部编号", "external_id", "externalid")}
+
+
 def match_header(text) -> tuple[str | None, int]:
-    """(mapping key, strength) for one header text: 3 exact, 2 exact without a bracketed unit, 1 contains, 0 none."""
+    """(mapping key, strength) for one header text: 4 exact and specific (外部编号), 3 exact, 2 exact without a
+    bracketed unit, 1 contains, 0 none."""
     s = normalize(text)
     if not s:
         return None, 0
     if s in _EXACT:
-        return _EXACT[s], 3
+        return _EXACT[s], 4 if s in _SPECIFIC else 3
     stripped = _PAREN.sub("", s)
     if stripped and stripped in _EXACT:
         return _EXACT[stripped], 2

@@ -1,9 +1,16 @@
 """Rows → a plan: every bad row reported (row, column, value, reason), good rows in WGS-84 with their unit and
-whether each is new, an update of an existing point (same external id) or unchanged. Nothing is written here."""
+whether each is new, an update of an existing point (same external id) or unchanged. Nothing is written here.
+
+Checking is one pass over the rows with every mapped column taken out of the table once (no per-cell pandas
+lookups); the plan keeps the good rows column by column (`plan.good`) plus each validated record as one tuple of
+values, so a 100,000-row file does not cost a dict per row. `plan.rows` hands out `PlannedRow`s when asked.
+"""
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +44,59 @@ class PlannedRow:
     changes: dict = field(default_factory=dict)  # for updates: field → new value
 
 
+GOOD_COLUMNS = ["row", "action", "point_id", "external_id", "kind", "name", "status", "unit_code", "unit_name",
+                "lon", "lat", "changed", *[k for k in model.FIELDS if k != "name"]]
+
+
+class PlannedRows(Sequence):
+    """`plan.rows`: one PlannedRow per good row, in file order, made when asked for. Each validated record is kept as
+    a tuple of values with its keys shared between rows (what `model.validate_point` returned, exactly)."""
+
+    def __init__(self, index: list[int] = (), rows: list[int] = (), actions: list[str] = (),
+                 point_ids: list = (), keys: list[tuple] = (), values: list[tuple] = (),
+                 changes: dict[int, dict] | None = None):
+        self.index, self.row_numbers, self.actions, self.point_ids = list(index), list(rows), list(actions), \
+            list(point_ids)
+        self.keys, self.values, self.changes = list(keys), list(values), changes or {}
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, j):
+        if isinstance(j, slice):
+            return [self[k] for k in range(*j.indices(len(self)))]
+        if j < 0:
+            j += len(self)
+        if not 0 <= j < len(self):
+            raise IndexError(j)
+        return PlannedRow(self.index[j], self.row_numbers[j], dict(zip(self.keys[j], self.values[j])),
+                          self.actions[j], self.point_ids[j], dict(self.changes.get(j, {})))
+
+    def __iter__(self):
+        for j in range(len(self)):
+            yield self[j]
+
+    def columns(self) -> dict[str, list]:
+        """Every record key → its value in each good row (None where a row's record has no such key), without
+        making a dict per row."""
+        n = len(self)
+        groups: dict[tuple, list[int]] = {}
+        for j, keys in enumerate(self.keys):
+            groups.setdefault(keys, []).append(j)
+        out: dict[str, list] = {}
+        for keys, members in groups.items():
+            together = len(members) == n  # one kind of record (the usual case): no scattering
+            transposed = zip(*(self.values[j] for j in members))
+            for key, values in zip(keys, transposed):
+                if together:
+                    out[key] = list(values)
+                    continue
+                column = out.setdefault(key, [None] * n)
+                for j, value in zip(members, values):
+                    column[j] = value
+        return out
+
+
 @dataclass
 class ImportPlan:
     table: Table
@@ -46,7 +106,7 @@ class ImportPlan:
     user: User
     warnings: list[str]
     file_errors: list[str]  # problems with the file as a whole (a required column not mapped …)
-    rows: list[PlannedRow]
+    rows: PlannedRows  # a sequence of PlannedRow
     problems: pd.DataFrame  # 行号 / 列 / 值 / 原因, one line per problem
     good: pd.DataFrame  # one line per good row: row, action, point_id, kind, name, status, unit, lon/lat …
 
@@ -59,10 +119,9 @@ class ImportPlan:
         return not self.file_errors and self.problems.empty
 
     def counts(self) -> dict[str, int]:
-        actions = [r.action for r in self.rows]
+        actions = Counter(self.rows.actions)
         return {"total": len(self.table), "good": len(self.rows), "bad": len(self.bad_rows),
-                "new": actions.count("new"), "update": actions.count("update"),
-                "unchanged": actions.count("unchanged")}
+                "new": actions["new"], "update": actions["update"], "unchanged": actions["unchanged"]}
 
     def summary(self) -> str:
         if self.file_errors:
@@ -147,9 +206,12 @@ def _check_mapping(table: Table, mapping: dict, kind: str | None) -> list[str]:
 
 def _existing(store) -> tuple[dict[str, dict], dict[tuple, str]]:
     points = store.points(PointFilter(include_deleted=True))
-    by_external = {str(r["external_id"]): r for r in points.to_dict("records") if r.get("external_id")}
-    by_identity = {(r["kind"], r["name"], round(r["lon"], 7), round(r["lat"], 7)): r["id"]
-                   for r in points.to_dict("records")}
+    by_external: dict[str, dict] = {}
+    by_identity: dict[tuple, str] = {}
+    for r in points.to_dict("records"):
+        if r.get("external_id"):
+            by_external[str(r["external_id"])] = r
+        by_identity[(r["kind"], r["name"], round(r["lon"], 7), round(r["lat"], 7))] = r["id"]
     return by_external, by_identity
 
 
@@ -174,6 +236,21 @@ def changes_against(record: dict, current: dict, explicit: set[str]) -> dict:
     return changes
 
 
+class _AsChecked:
+    """The store as one plan checks it: every row against the same areas (`geography`, read once), so the rights
+    check does not open the store again per row. Everything else goes to the store; the commit checks again inside
+    its own transaction."""
+
+    def __init__(self, store, geography):
+        self._store, self._geography = store, geography
+
+    def geography(self):
+        return self._geography
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
 def build_plan(table: Table, store, user: User | None = None, mapping: dict[str, str] | None = None,
                crs: str = "wgs84", kind: str | None = None) -> ImportPlan:
     """Validate every row of `table` against the model, the district, the units and the user's rights.
@@ -196,17 +273,27 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
     file_errors = _check_mapping(table, mapping, kind)
     empty = pd.DataFrame(columns=list(PROBLEM_COLUMNS))
     if file_errors:
-        return ImportPlan(table, mapping, crs_key, kind, user, warnings, file_errors, [], empty, _good_frame([], None))
+        return ImportPlan(table, mapping, crs_key, kind, user, warnings, file_errors, PlannedRows(), empty,
+                          _good_frame(PlannedRows(), None))
 
     frame = table.frame
     n = len(frame)
     col = mapping.get
+    numbers = table.rows
     problems: list[tuple] = []
-    bad = np.zeros(n, dtype=bool)
+    bad = [False] * n
+    # every mapped column once, as a list: the loop below reads cells by position, never through pandas
+    cells = {key: frame[column].tolist() for key, column in mapping.items()}
+    i = 0
 
     def problem(i: int, column: str, value, reason: str):
-        problems.append((table.rows[i], column, _display(value), reason))
+        problems.append((numbers[i], column, _display(value), reason))
         bad[i] = True
+
+    def get(key: str):
+        """The current row's cell for a mapping key (None when not mapped)."""
+        values = cells.get(key)
+        return None if values is None else values[i]
 
     # Positions ---------------------------------------------------------------------------------------
     lon = np.full(n, np.nan)
@@ -218,7 +305,7 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
         position_column = (GEOMETRY_COLUMN, GEOMETRY_COLUMN)
     elif "lonlat" in mapping and not {"lon", "lat"} <= set(mapping):
         column = mapping["lonlat"]
-        for i, value in enumerate(frame[column]):
+        for i, value in enumerate(cells["lonlat"]):
             if value is None:
                 problem(i, column, None, "经纬度为空")
                 continue
@@ -232,7 +319,7 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
     else:
         for axis, target in (("lon", lon), ("lat", lat)):
             column = mapping[axis]
-            for i, value in enumerate(frame[column]):
+            for i, value in enumerate(cells[axis]):
                 number, error = _coordinate(value, axis)
                 if error:
                     problem(i, column, value, error)
@@ -264,52 +351,72 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
         located[inside] = geography.unit_at(lon[inside], lat[inside])
 
     by_external, by_identity = _existing(store)
-    editor = Editor(store, user)
+    editor = Editor(_AsChecked(store, geography), user)
     external_column = col("external_id")
     seen_external: dict[str, list[int]] = {}
     if external_column:
-        for i, value in enumerate(frame[external_column]):
+        for i, value in enumerate(cells["external_id"]):
             if value is not None:
                 seen_external.setdefault(_display(value), []).append(i)
     outside_reported = 0
-    planned: list[PlannedRow] = []
     explicit = {k for k in mapping if k in model.FIELDS} | ({"unit"} if "unit" in mapping else set())
+    kinds, statuses, externals, units_given = (cells.get(k) for k in ("kind", "status", "external_id", "unit"))
+    field_cells = [(key, cells[key]) for key in model.FIELDS if key in cells]
+    lons, lats = lon.tolist(), lat.tolist()
+    finite = (np.isfinite(lon) & np.isfinite(lat)).tolist()
+    in_china_at, inside_at, located_at = in_china.tolist(), inside.tolist(), located.tolist()
+    unit_codes_of: dict[str, str | None] = {}  # a unit cell's text → its code (files repeat a few names)
+    good = PlannedRows()
+    shared_keys: dict[tuple, tuple] = {}
+    unchanged_by_identity = 0
+
+    def keep(i: int, clean: dict, action: str, point_id: str | None = None, changes: dict | None = None) -> None:
+        if changes:
+            good.changes[len(good.index)] = changes
+        good.index.append(i)
+        good.row_numbers.append(numbers[i])
+        good.actions.append(action)
+        good.point_ids.append(point_id)
+        keys = tuple(clean)
+        good.keys.append(shared_keys.setdefault(keys, keys))
+        good.values.append(tuple(clean.values()))
 
     for i in range(n):
-        get = (lambda key, _i=i: frame.iat[_i, frame.columns.get_loc(mapping[key])] if key in mapping else None)
-        record: dict = {}
-        row_kind = get("kind")
-        record["kind"] = row_kind if row_kind is not None else kind
-        record["status"] = get("status")
-        for key in model.FIELDS:
-            record[key] = get(key)
-        external = _display(get("external_id"))
+        row_kind = kinds[i] if kinds is not None else None
+        record: dict = {"kind": row_kind if row_kind is not None else kind,
+                        "status": statuses[i] if statuses is not None else None}
+        for key, values in field_cells:
+            record[key] = values[i]
+        external = _display(externals[i]) if externals is not None else None
         if external is not None:
             record["external_id"] = external
             if len(seen_external.get(external, [])) > 1:
-                others = "、".join(str(table.rows[j]) for j in seen_external[external] if j != i)
+                others = "、".join(str(numbers[j]) for j in seen_external[external] if j != i)
                 problem(i, external_column, external, f"外部编号重复：与第 {others} {table.row_word}相同")
 
         # unit from its column (name, short name or 12-digit code), else from the position
-        unit_value = get("unit")
+        unit_value = units_given[i] if units_given is not None else None
         unit_code = None
         if unit_value is not None:
-            unit_code = lookup.get(headers.normalize(_display(unit_value)))
+            text = _display(unit_value)
+            if text not in unit_codes_of:
+                unit_codes_of[text] = lookup.get(headers.normalize(text))
+            unit_code = unit_codes_of[text]
             if unit_code is None:
                 problem(i, mapping["unit"], unit_value, "不是本区的乡镇（街道）名称或代码")
-        if np.isfinite(lon[i]) and np.isfinite(lat[i]):
-            record["lon"], record["lat"] = float(lon[i]), float(lat[i])
-            if in_china[i] and not inside[i]:
+        if finite[i]:
+            record["lon"], record["lat"] = lons[i], lats[i]
+            if in_china_at[i] and not inside_at[i]:
                 if outside_reported < _OUTSIDE_DETAIL_LIMIT:
-                    reason = geography.outside_message(float(lon[i]), float(lat[i]))
+                    reason = geography.outside_message(lons[i], lats[i])
                 else:
-                    reason = f"坐标（{lon[i]:.6f}, {lat[i]:.6f}）不在襄州区范围内"
+                    reason = f"坐标（{lons[i]:.6f}, {lats[i]:.6f}）不在襄州区范围内"
                 outside_reported += 1
                 problem(i, position_column[0], _display(get("lon") if "lon" in mapping else None), reason)
         elif not bad[i]:
             problem(i, position_column[0], None, "没有坐标")
-        if unit_code is None and inside[i]:
-            unit_code = located[i]
+        if unit_code is None and inside_at[i]:
+            unit_code = located_at[i]
         record["unit_code"] = unit_code
         position_reported = bool(bad[i])
         try:
@@ -342,36 +449,34 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
             continue
         if current is not None:
             changes = changes_against(clean, current, explicit)
-            planned.append(PlannedRow(i, table.rows[i], clean, "update" if changes else "unchanged",
-                                      current["id"], changes))
+            keep(i, clean, "update" if changes else "unchanged", current["id"], changes)
         else:
             same = by_identity.get((clean["kind"], clean.get("name"), round(clean["lon"], 7), round(clean["lat"], 7)))
             if same and external is None:
-                planned.append(PlannedRow(i, table.rows[i], clean, "unchanged", same))
+                keep(i, clean, "unchanged", same)
+                unchanged_by_identity += 1
             else:
-                planned.append(PlannedRow(i, table.rows[i], clean, "new"))
+                keep(i, clean, "new")
 
-    if len(planned) + int(bad.sum()) != n:
+    if len(good) + sum(bad) != n:
         raise AssertionError("every row is either planned or reported")
-    unchanged_by_identity = sum(1 for p in planned if p.action == "unchanged" and "external_id" not in p.record)
     if unchanged_by_identity:
         warnings.append(f"{unchanged_by_identity} {table.row_word}没有外部编号，但与已有点位的类型、名称、坐标完全相同，"
                         f"视为无变化、不再重复添加")
-    return ImportPlan(table, mapping, crs_key, kind, user, warnings, [], planned,
-                      _problems_frame(problems) if problems else empty, _good_frame(planned, unit_names))
+    return ImportPlan(table, mapping, crs_key, kind, user, warnings, [], good,
+                      _problems_frame(problems) if problems else empty, _good_frame(good, unit_names))
 
 
-def _good_frame(planned: list[PlannedRow], unit_names: dict | None) -> pd.DataFrame:
-    columns = ["row", "action", "point_id", "external_id", "kind", "name", "status", "unit_code", "unit_name",
-               "lon", "lat", "changed", *[k for k in model.FIELDS if k != "name"]]
-    records = []
-    for p in planned:
-        r = p.record
-        records.append({
-            "row": p.row, "action": p.action, "point_id": p.point_id, "external_id": r.get("external_id"),
-            "kind": r["kind"], "name": r.get("name"), "status": r["status"], "unit_code": r.get("unit_code"),
-            "unit_name": (unit_names or {}).get(r.get("unit_code")), "lon": r["lon"], "lat": r["lat"],
-            "changed": "、".join(model.COLUMN_LABELS.get(k, k) for k in p.changes),
-            **{k: r.get(k) for k in model.FIELDS if k != "name"},
-        })
-    return pd.DataFrame.from_records(records, columns=columns)
+def _good_frame(good: PlannedRows, unit_names: dict | None) -> pd.DataFrame:
+    """One line per good row (GOOD_COLUMNS), column types inferred as pandas does for records."""
+    names = unit_names or {}
+    values = good.columns()
+    nothing = [None] * len(good)
+    data = {"row": good.row_numbers, "action": good.actions, "point_id": good.point_ids}
+    for key in GOOD_COLUMNS:
+        if key not in data:
+            data[key] = values.get(key, nothing)
+    data["unit_name"] = [names.get(c) for c in data["unit_code"]]
+    data["changed"] = ["、".join(model.COLUMN_LABELS.get(k, k) for k in good.changes[j]) if j in good.changes else ""
+                       for j in range(len(good))]
+    return pd.DataFrame(data, columns=GOOD_COLUMNS)

@@ -12,10 +12,11 @@ from pagehelpers import map_args, open_signed_in, payloads
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components import importer
-from loaders import model
+from loaders import config, model
 from loaders.store import PointFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "loaders"))
+import hostile_files
 import import_files
 
 PAGE = "views/import_data.py"
@@ -204,3 +205,60 @@ def test_too_big_a_file_is_refused(store, monkeypatch):
 
 def test_kinds_in_model_have_labels_for_the_selector():
     assert all(model.kind_label(k) for k in model.KINDS)
+
+
+# Big files and hostile files --------------------------------------------------------------------------------------
+
+def test_a_big_file_is_checked_in_full_and_its_preview_is_capped(store, tmp_path):
+    content = hostile_files.many_rows_csv(tmp_path, 3_100).read_bytes()
+    at = upload(open_page(store), "三千行.csv", content)
+    assert (metrics(at)["总行数"], metrics(at)["可导入"], metrics(at)["新增"]) == ("3100", "3100", "3100")
+    captions = texts(at.caption)
+    assert "共检查了 3,100 行" in captions
+    assert "预览显示前 2,000 行，共检查了 3,100 行" in captions
+    assert "地图上显示前 2,000 行，共检查了 3,100 行" in captions
+    table = next(d.value for d in at.dataframe if "处理" in d.value.columns)
+    assert len(table) == importer.PREVIEW_ROWS == 2_000 and table["行号"].iloc[-1] == 2_001
+    assert sum(len(p["c"]) for p in payloads(map_args(at))) == 2_000
+    assert json.dumps("新增（3100）")[1:-1] in map_args(at)["layer_control"]  # the layer says how many in all
+    assert not at.button(key="imp_commit_all").disabled  # all 3,100 rows, not the 2,000 shown
+
+
+def test_many_bad_rows_show_a_capped_table_and_the_full_report_downloads(store, tmp_path):
+    text = hostile_files.many_rows_csv(tmp_path, 2_600).read_text(encoding="utf-8").replace(",规划,", ",挖好了,")
+    at = upload(open_page(store), "坏状态.csv", text.encode())
+    assert metrics(at)["有误行"] == "2600"
+    assert len(problems(at)) == 2_000
+    assert "表格显示前 2,000 处问题（共 2,600 处），完整清单请下载 CSV" in texts(at.caption)
+    report = importer.report_csv(at.session_state["_imp_plan"][1]).decode("utf-8-sig").splitlines()
+    assert len(report) == 1 + 2_600 and report[-1].startswith("2601,状态,挖好了,")
+
+
+@pytest.mark.filterwarnings("ignore:.*xzmap-import-:RuntimeWarning")  # GDAL's, about the copy; never printed
+@pytest.mark.parametrize("name", [hostile_files.TRUNCATED_SHEET, hostile_files.ENTITY_BOMB_SHEET,
+                                  hostile_files.ENTITY_BOMB_STRINGS, hostile_files.BAD_STRING_INDEX,
+                                  hostile_files.XLSX_BOMB, hostile_files.GARBAGE_GPKG, hostile_files.LONG_FIELD])
+def test_a_hostile_file_gets_one_chinese_error_naming_it_and_nothing_else(store, tmp_path, name):
+    case = hostile_files.by_name(name)
+    version, before = store.data_version(), imported(store)
+    at = upload(open_page(store), name, case.build(tmp_path).read_bytes(), XLSX_MIME)  # asserts no exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and f"「{name}」" in errors[0].replace("\\", "")
+    assert re.search(case.says, errors[0].replace("\\", "").replace(name, "")), errors[0]
+    assert "xzmap-import-" not in errors[0] and "upload." not in errors[0]
+    assert not [b for b in at.button if b.key.startswith("imp_commit")]
+    assert store.data_version() == version and imported(store) == before
+
+
+def test_a_file_a_little_over_the_limit_reaches_the_page_and_is_refused_in_chinese(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("XZMAP_UPLOAD_MB", "1")
+    at = open_page(store)
+    widget = at.file_uploader(key=importer.UPLOAD_KEY)
+    assert widget.proto.max_upload_size_mb > importer.upload_limit_mb() == 1  # Streamlit's own refusal is English
+    path = hostile_files.just_over_limit_csv(tmp_path, config.upload_limit_bytes())
+    at = upload(at, hostile_files.JUST_OVER_LIMIT, path.read_bytes())
+    error = texts(at.error).replace("\\", "")
+    assert "文件「刚超上限.csv」大小为 1.004 MB，超过上传上限 1.000 MB" in error, error
+    assert "XZMAP_UPLOAD_MB" not in error  # staff cannot change it; the CLI says which setting does
+    assert not at.info  # not also "请上传文件"
+    assert not [b for b in at.button if b.key.startswith("imp_commit")]

@@ -13,7 +13,7 @@ import pytest
 
 from loaders import auth, coords
 from loaders.auth import User
-from loaders.editing import Editor
+from loaders.editing import Editor, PermissionDenied
 from loaders.importing import (ImportFileError, ImportRefused, build_plan, commit, detect_mapping, read,
                                replace_areas)
 from loaders.importing import archive
@@ -409,10 +409,10 @@ def _official_areas(store, tmp_path, drop: str | None = None, grow: str | None =
 
 def test_admin_replaces_areas_from_an_official_projected_shapefile(store, tmp_path):
     path = _official_areas(store, tmp_path)
-    with pytest.raises(ImportRefused, match="只有管理员"):
-        replace_areas(store, path, "NAME", User("e", "editor", (HUANGJI,)))
+    with pytest.raises(PermissionDenied, match="只有管理员"):
+        replace_areas(Editor(store, User("e", "editor", (HUANGJI,))), path, "NAME")
     old = store.geography()
-    result = replace_areas(store, path, "NAME", ADMIN)
+    result = replace_areas(Editor(store, ADMIN), path, "NAME")
     assert result.unmatched == ["不存在镇"] and len(result.replaced) == 19 and result.kept == []
     areas = {a["code"]: a for a in store.areas()}
     assert areas[HUANGJI]["schematic"] == 0 and areas[HUANGJI]["basis"] == "official.zip"
@@ -423,9 +423,9 @@ def test_admin_replaces_areas_from_an_official_projected_shapefile(store, tmp_pa
 def test_replacing_areas_is_refused_when_a_unit_is_missing_or_areas_overlap(store, tmp_path, store_path):
     before = snapshot(store_path)
     with pytest.raises(ImportRefused, match="缺少.*黄集镇"):
-        replace_areas(store, _official_areas(store, tmp_path, drop=HUANGJI), "CODE", ADMIN)
+        replace_areas(Editor(store, ADMIN), _official_areas(store, tmp_path, drop=HUANGJI), "CODE")
     with pytest.raises(ImportRefused, match="重叠"):
-        replace_areas(store, _official_areas(store, tmp_path, grow=HUANGJI), "CODE", ADMIN)
+        replace_areas(Editor(store, ADMIN), _official_areas(store, tmp_path, grow=HUANGJI), "CODE")
     assert snapshot(store_path) == before
 
 
