@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from . import auth
 from .auth import User
 from .store.base import NotFoundError, Store, StoreError
+from .units import Units
 
 SESSION_LOST = "登录已失效（已退出、超时、账号被停用或密码已更改），本次修改没有保存；请重新登录后再试"
 
@@ -34,7 +35,8 @@ class Editor:
         self.user = user  # as of the last check; pages use it for labels and to show or hide controls
         self._session = session
         self._recheck = recheck
-        self._unit_table = None
+        self._unit_table: Units | None = None
+        self._geography_cache = None
 
     @classmethod
     def for_session(cls, store: Store, token: str | None) -> Editor:
@@ -60,7 +62,7 @@ class Editor:
         if not self.may_write:
             return ()
         if self.user.is_admin:
-            return tuple(self.store.units()["code"])
+            return self._units().codes
         return tuple(self.user.units)
 
     def refusal(self, record: dict, current: dict | None = None, user: User | None = None) -> str | None:
@@ -85,7 +87,7 @@ class Editor:
             return f"不能把「{name}」移到{self._unit_name(record.get('unit_code'))}：{self._scope(user)}"
         moved = current is None or (record.get("lon"), record.get("lat")) != (current.get("lon"), current.get("lat"))
         if moved and record.get("lon") is not None and record.get("lat") is not None:
-            area = self.store.geography().unit_at(float(record["lon"]), float(record["lat"]))
+            area = self._geography().unit_at(float(record["lon"]), float(record["lat"]))
             if area not in self._areas(user):
                 return (f"不能{verb}「{name}」：它的位置（{float(record['lon']):.6f}, {float(record['lat']):.6f}）"
                         f"在{self._unit_name(area)}境内，{self._scope(user)}")
@@ -196,28 +198,27 @@ class Editor:
             )
         return current
 
-    def _units(self):
+    def _units(self) -> Units:
         if self._unit_table is None:  # read once per editor: an import checks every row
-            self._unit_table = self.store.units()
+            self._unit_table = Units.from_frame(self.store.units())
         return self._unit_table
+
+    def _geography(self):
+        if self._geography_cache is None:  # likewise: the areas a plan checks every row against
+            self._geography_cache = self.store.geography()
+        return self._geography_cache
 
     def _areas(self, user: User) -> set[str]:
         """The map areas a user's units lie in (a unit without an area of its own counts in its host's)."""
-        units = self._units()
-        area_of = {c: (a if isinstance(a, str) and a else c) for c, a in zip(units["code"], units["area_code"])}
-        return {area_of.get(code, code) for code in user.units}
+        return {self._units().area_of(code) for code in user.units}
 
     def _unit_name(self, code: str | None) -> str:
         if not code:
             return "区界内未划入任何乡镇的位置"
-        units = self._units()
-        names = dict(zip(units["code"], units["name"]))
-        return f"{names.get(code, '未知乡镇')}（{code}）"
+        return f"{self._units().name(code, '未知乡镇')}（{code}）"
 
     def _scope(self, user: User) -> str:
-        units = self._units()
-        names = dict(zip(units["code"], units["name"]))
-        mine = "、".join(names.get(code, code) for code in user.units) or "（无）"
+        mine = "、".join(self._units().name(code) for code in user.units) or "（无）"
         return f"您（{user.name}）只能修改{mine}的点位"
 
 

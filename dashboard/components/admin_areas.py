@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from loaders.importing import ImportFileError, headers, replace_areas
+from loaders.importing.core import too_large
 from loaders.importing.files import detect_format
 from loaders.importing.plan import unit_lookup
 from loaders.importing.vector import read_polygons
@@ -93,6 +94,10 @@ def replace_step(store) -> None:
     uploaded = st.file_uploader("上传正式边界文件（GeoJSON、GeoPackage 或压缩成 zip 的 Shapefile，面要素）",
                                 type=BOUNDARY_TYPES, key=UPLOAD_KEY, max_upload_size=importer.uploader_limit_mb())
     if uploaded is None:
+        return
+    refusal = too_large(uploaded.name, uploaded.size, setting=False)  # before parsing a byte of it
+    if refusal:
+        st.error(safe.md_text(refusal))
         return
     upload = importer.Upload(uploaded.name, uploaded.getvalue())
     source_crs = None

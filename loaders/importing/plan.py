@@ -236,21 +236,6 @@ def changes_against(record: dict, current: dict, explicit: set[str]) -> dict:
     return changes
 
 
-class _AsChecked:
-    """The store as one plan checks it: every row against the same areas (`geography`, read once), so the rights
-    check does not open the store again per row. Everything else goes to the store; the commit checks again inside
-    its own transaction."""
-
-    def __init__(self, store, geography):
-        self._store, self._geography = store, geography
-
-    def geography(self):
-        return self._geography
-
-    def __getattr__(self, name):
-        return getattr(self._store, name)
-
-
 def build_plan(table: Table, store, user: User | None = None, mapping: dict[str, str] | None = None,
                crs: str = "wgs84", kind: str | None = None) -> ImportPlan:
     """Validate every row of `table` against the model, the district, the units and the user's rights.
@@ -351,7 +336,7 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
         located[inside] = geography.unit_at(lon[inside], lat[inside])
 
     by_external, by_identity = _existing(store)
-    editor = Editor(_AsChecked(store, geography), user)
+    editor = Editor(store, user)
     external_column = col("external_id")
     seen_external: dict[str, list[int]] = {}
     if external_column:
