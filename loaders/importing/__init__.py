@@ -14,6 +14,23 @@ from .files import ACCEPTED, FORMAT_LABELS, read
 from .headers import TARGETS, detect_mapping
 from .plan import ACTION_LABELS, CRS_CHOICES, PROBLEM_COLUMNS, ImportPlan, build_plan
 
-__all__ = ["ACCEPTED", "ACTION_LABELS", "AreasResult", "CRS_CHOICES", "CommitResult", "FORMAT_LABELS",
-           "ImportFileError", "ImportPlan", "ImportRefused", "PROBLEM_COLUMNS", "ROW_LIMIT", "TARGETS", "Table",
-           "build_plan", "commit", "detect_mapping", "read", "replace_areas"]
+__all__ = [
+           "ACCEPTED",
+           "ACTION_LABELS",
+           "CRS_CHOICES",
+           "FORMAT_LABELS",
+           "PROBLEM_COLUMNS",
+           "ROW_LIMIT",
+           "TARGETS",
+           "AreasResult",
+           "CommitResult",
+           "ImportFileError",
+           "ImportPlan",
+           "ImportRefused",
+           "Table",
+           "build_plan",
+           "commit",
+           "detect_mapping",
+           "read",
+           "replace_areas",
+]

@@ -1,8 +1,8 @@
 """Writing a plan: one transaction, all rows or (valid_only) only the good ones; upsert by external id."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..editing import Editor
 from ..model import ValidationError
