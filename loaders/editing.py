@@ -244,5 +244,8 @@ class Batch:
     def update(self, point_id: str, changes: dict, expected_version: int) -> dict:
         return self._editor._update(self._user, point_id, changes, expected_version)
 
+    def point(self, point_id: str) -> dict | None:
+        return self._editor.store.point(point_id)
+
     def point_by_external_id(self, external_id: str) -> dict | None:
         return self._editor.store.point_by_external_id(external_id)

@@ -55,7 +55,10 @@ def commit(editor: Editor, plan: ImportPlan, valid_only: bool = False,
     with editor.batch() as batch:
         for n, row in enumerate(todo, start=1):
             external = row.record.get("external_id")
-            current = batch.point_by_external_id(external) if external else None
+            if row.action == "update":  # the point the plan matched (by external id or its own id), as it is now
+                current = batch.point(row.point_id)
+            else:
+                current = batch.point_by_external_id(external) if external else None
             try:
                 if current is None:
                     result.created.append(batch.add(row.record))

@@ -14,6 +14,7 @@ from .. import model
 # What each mapping key means, in the order a page shows the selectors.
 TARGETS: dict[str, str] = {
     "external_id": "外部编号（用于更新已有点位）",
+    "point_id": "本系统编号（本系统导出的“编号”：更新该点位）",
     "name": "名称",
     "kind": "类型",
     "status": "状态",
@@ -73,6 +74,7 @@ _CONTAINS = sorted(((normalize(a), key) for key, aliases in ALIASES.items() for 
 # Headers that name their field unambiguously and win over a generic one for the same key: the project's own CSV and
 # Excel exports carry both 编号 (the point id) and 外部编号 (the external id an import matches on).
 _SPECIFIC = {normalize(a) for a in ("外部编号", "external_id", "externalid")}
+_OWN_ID = {normalize(a) for a in ("编号", "id", "点位编号")}
 
 
 def match_header(text) -> tuple[str | None, int]:
@@ -102,6 +104,10 @@ def detect_mapping(columns) -> dict[str, str]:
     mapping = {key: column for key, (_, column) in best.items()}
     if "lon" in mapping and "lat" in mapping:
         mapping.pop("lonlat", None)
+    if best.get("external_id", (0,))[0] == 4:  # 外部编号 is there: a plain 编号 beside it is our own point id
+        ids = [c for c in columns if normalize(c) in _OWN_ID and c != mapping["external_id"]]
+        if ids:
+            mapping["point_id"] = ids[0]
     return {key: mapping[key] for key in TARGETS if key in mapping}
 
 

@@ -204,15 +204,18 @@ def _check_mapping(table: Table, mapping: dict, kind: str | None) -> list[str]:
     return errors
 
 
-def _existing(store) -> tuple[dict[str, dict], dict[tuple, str]]:
+def _existing(store) -> tuple[dict[str, dict], dict[str, dict], dict[tuple, str]]:
+    """The stored points by external id, by their own id, and by (kind, name, position)."""
     points = store.points(PointFilter(include_deleted=True))
     by_external: dict[str, dict] = {}
+    by_id: dict[str, dict] = {}
     by_identity: dict[tuple, str] = {}
     for r in points.to_dict("records"):
         if r.get("external_id"):
             by_external[str(r["external_id"])] = r
+        by_id[str(r["id"])] = r
         by_identity[(r["kind"], r["name"], round(r["lon"], 7), round(r["lat"], 7))] = r["id"]
-    return by_external, by_identity
+    return by_external, by_id, by_identity
 
 
 def changes_against(record: dict, current: dict, explicit: set[str]) -> dict:
@@ -335,7 +338,7 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
         inside[in_china] = geography.inside(lon[in_china], lat[in_china])
         located[inside] = geography.unit_at(lon[inside], lat[inside])
 
-    by_external, by_identity = _existing(store)
+    by_external, by_id, by_identity = _existing(store)
     editor = Editor(store, user)
     external_column = col("external_id")
     seen_external: dict[str, list[int]] = {}
@@ -346,6 +349,7 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
     outside_reported = 0
     explicit = {k for k in mapping if k in model.FIELDS} | ({"unit"} if "unit" in mapping else set())
     kinds, statuses, externals, units_given = (cells.get(k) for k in ("kind", "status", "external_id", "unit"))
+    own_ids = cells.get("point_id")
     field_cells = [(key, cells[key]) for key in model.FIELDS if key in cells]
     lons, lats = lon.tolist(), lat.tolist()
     finite = (np.isfinite(lon) & np.isfinite(lat)).tolist()
@@ -426,7 +430,10 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
         if bad[i]:
             continue
         # rights: where the point lands (its unit and the area of its position), and for an update where it is now
+        # the point a row updates: the one with its 外部编号, or -- a file this system exported -- its own 编号
         current = by_external.get(external) if external is not None else None
+        if current is None and own_ids is not None and _display(own_ids[i]) in by_id:
+            current = by_id[_display(own_ids[i])]
         refusal = editor.refusal(clean, current)
         if refusal:
             column = mapping.get("unit") or position_column[0]

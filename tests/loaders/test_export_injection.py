@@ -10,11 +10,14 @@ import zipfile
 
 import hostile
 import openpyxl
+import pandas as pd
 import pytest
 
 from loaders import cli, export
 from loaders.cells import FORMULA_START
-from loaders.importing import build_plan, read
+from loaders.editing import Editor
+from loaders.filters import Filter
+from loaders.importing import build_plan, commit, read
 from loaders.store import GeoPackageStore
 
 FORMULAS = [n for n in hostile.NAMES if hostile.stored(n).startswith(FORMULA_START)]
@@ -53,3 +56,33 @@ def test_an_export_imports_back_unchanged(hostile_store_path, tmp_path, fmt):
     assert plan.problems.empty, plan.report_lines()[:5]
     assert sorted(plan.good["name"]) == sorted(points["name"])
     assert set(plan.good["action"]) == {"unchanged"}  # same kind, name and position: nothing to write
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_staff_edit_an_export_in_excel_and_import_it_back(store, tmp_path, fmt):
+    """The desk round trip: export, change one status in the spreadsheet, import: that point is updated (matched
+    by its own 编号), every other row is unchanged, nothing is duplicated."""
+    points = store.points(Filter(kinds=("issue",)))
+    data = export.export_bytes(points, fmt, store.units())
+    target = points[points["status"] == "协商中"].iloc[0]
+    if fmt == "csv":
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame.loc[frame["编号"] == target["id"], "状态"] = "已解决"
+        data = frame.to_csv(index=False).encode("utf-8-sig")
+    else:
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        sheet = book["点位"]
+        header = [c.value for c in sheet[1]]
+        for row in sheet.iter_rows(min_row=2):
+            if row[header.index("编号")].value == target["id"]:
+                row[header.index("状态")].value = "已解决"
+        buffer = io.BytesIO()
+        book.save(buffer)
+        data = buffer.getvalue()
+    plan = build_plan(read(data, f"修改后.{fmt}"), store)
+    assert plan.problems.empty, plan.report_lines()[:3]
+    assert plan.mapping["point_id"] == "编号" and plan.mapping["external_id"] == "外部编号"
+    assert plan.counts()["update"] == 1 and plan.counts()["new"] == 0
+    result = commit(Editor(store, plan.user), plan)
+    assert result.updated == [target["id"]] and not result.created
+    assert store.point(target["id"])["status"] == "已解决" and len(store.points()) == 113
