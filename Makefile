@@ -8,7 +8,7 @@ PORT   ?= 8501
 STORE  ?= $(or $(XZMAP_STORE),var/xiangzhou.gpkg)
 VENDOR := dashboard/static/vendor/.installed
 
-.PHONY: setup run test bench store assets system-test-deps clean
+.PHONY: setup run test bench store assets system-test-deps pg pg-stop lint clean
 
 setup: $(VENV)/.installed $(VENDOR) store
 
@@ -39,17 +39,34 @@ run: setup
 	@XZMAP_STORE=$(STORE) $(BIN)/python -m loaders users hint || true
 	XZMAP_STORE=$(STORE) $(BIN)/python -m streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT)
 
-# Browser tests need Debian's Chromium and CJK fonts; installed here when missing and running as root.
+# Browser tests need Debian's Chromium and CJK fonts, the PostGIS tests PostgreSQL 15 with PostGIS; installed here
+# when missing and running as root (one apt-get for all of them).
+SYSTEM_PACKAGES = $(strip \
+  $(if $(shell command -v chromium),,chromium) \
+  $(if $(shell fc-list 2>/dev/null | grep -i "noto.*cjk"),,fonts-noto-cjk) \
+  $(if $(wildcard /usr/lib/postgresql/15/bin/initdb),,postgresql-15) \
+  $(if $(wildcard /usr/share/postgresql/15/extension/postgis.control),,postgresql-15-postgis-3))
+
 system-test-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+	@if [ -n "$(SYSTEM_PACKAGES)" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \
-	    echo "Browser tests need: apt-get install chromium fonts-noto-cjk (run as root, or ask an admin)"; exit 1; \
+	    echo "The tests need: apt-get install $(SYSTEM_PACKAGES) (run as root, or ask an admin)"; exit 1; \
 	  fi; \
 	fi
 
-test: setup $(VENV)/.dev-installed system-test-deps
+# A local throw-away PostGIS for trying the shared engine: prints the XZMAP_STORE to use with `make run`.
+pg: setup system-test-deps
+	$(BIN)/python -m tools.pgserver start var/pg --port $(or $(PGPORT),5433)
+
+pg-stop:
+	$(BIN)/python -m tools.pgserver stop var/pg
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/python -m ruff check .
+
+test: setup $(VENV)/.dev-installed system-test-deps lint
 	$(BIN)/python -m pytest
 
 bench: setup $(VENV)/.dev-installed system-test-deps

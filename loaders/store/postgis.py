@@ -6,8 +6,8 @@ SQLAlchemy 2 gives the connection pool and psycopg 3 the driver; the SQL is plai
 store writes the same statements for both engines, and a GeoAlchemy2 column type would only re-spell two PostGIS
 functions.
 
-Consistency across servers: every write transaction moves `meta.data_version` on (only when it wrote something, see
-`pg_current_xact_id_if_assigned`), and pages key their caches on it, so an edit made through one server shows on
+Consistency across servers: every write transaction moves `meta.data_version` on (only when it changed a row), and
+pages key their caches on it, so an edit made through one server shows on
 every other at its next rerun. Writers lock the point row they change (`SELECT … FOR UPDATE`), so two servers saving
 the same point one after another get the stale-write refusal, never a lost update.
 
@@ -98,16 +98,25 @@ assert MIGRATIONS[-1].version == schema.SCHEMA_VERSION
 
 
 # Connections ------------------------------------------------------------------------------------------------------
+_CHANGES = ("INSERT", "UPDATE", "DELETE")
+
+
 class Connection:
-    """A SQLAlchemy connection that speaks the shared SQL: `?` parameters, rows as tuples."""
+    """A SQLAlchemy connection that speaks the shared SQL: `?` parameters, rows as tuples. It notes whether it
+    changed any row (`wrote`): a transaction that only locked rows must not move data_version."""
 
     def __init__(self, connection):
         self.raw = connection
+        self.wrote = False
 
     def execute(self, sql: str, params=()):
-        return self.raw.exec_driver_sql(sql.replace("%", "%%").replace("?", "%s"), tuple(params))
+        result = self.raw.exec_driver_sql(sql.replace("%", "%%").replace("?", "%s"), tuple(params))
+        if sql.lstrip().upper().startswith(_CHANGES) and result.rowcount:
+            self.wrote = True
+        return result
 
     def executemany(self, sql: str, rows: list):
+        self.wrote = self.wrote or bool(rows)
         return self.raw.exec_driver_sql(sql.replace("%", "%%").replace("?", "%s"), [tuple(r) for r in rows])
 
     def scalar(self, sql: str, params=()):
@@ -184,8 +193,7 @@ class Connections:
             self._local.connection = connection
             try:
                 yield connection
-                if self._on_commit is not None and connection.scalar(
-                        "SELECT pg_current_xact_id_if_assigned() IS NOT NULL"):
+                if self._on_commit is not None and connection.wrote:
                     self._on_commit(connection)
             finally:
                 self._local.connection = None
