@@ -63,7 +63,7 @@ def test_import_as_a_user_writes_through_the_editor(any_store, tmp_path, capsys)
 
 def test_backup_then_restore_brings_the_data_back(any_store, tmp_path, capsys):
     snapshot = tmp_path / "快照.gpkg"
-    code, out, err = run("backup", "--out", str(snapshot), capsys=capsys)
+    code, _, err = run("backup", "--out", str(snapshot), capsys=capsys)
     assert code == 0, err
     assert GeoPackageStore(snapshot).checksums() == any_store.checksums()  # the portable backup of either engine
     point = any_store.point(any_store.points()["id"][0])
