@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from loaders.store import PointFilter
+from loaders.store import Filter
 
 from . import browser, mapbuild, pagerun, storeq, synthetic
 
@@ -35,7 +35,7 @@ def one_size(n: int, repeats: int, naive_max: int, reruns: int, folder: Path, lo
     started = time.perf_counter()
     store, frame = synthetic.build_store(folder / f"bench-{n}.gpkg", n)
     log(f"[{n}] store with {n} synthetic points written in {time.perf_counter() - started:.1f} s")
-    points = store.points(PointFilter(), columns=storeq.MAP_COLUMNS)
+    points = store.points(Filter(), columns=storeq.MAP_COLUMNS)
     row: dict = {"points": n, "store_build_s": round(time.perf_counter() - started, 2)}
     row["ours"] = mapbuild.timed(mapbuild.ours, points, repeats)
     log(f"[{n}] ours: {row['ours']}")
@@ -86,7 +86,7 @@ def bundled_first_load(log) -> dict:
 
     path = Path(tempfile.mkdtemp(prefix="xz-bench-bundled-")) / "xiangzhou.gpkg"
     initialise(path, config.geodata_dir())
-    total = len(open_store(path).points(PointFilter(), columns=("id",)))
+    total = len(open_store(path).points(Filter(), columns=("id",)))
     blocked: list[str] = []
     with browser.serve(app, env={"XZMAP_STORE": str(path)}) as (url, _), browser.chromium() as b:
         context, page = browser.offline_page(b, blocked)  # warm-up visit

@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 
 from dashboard.folium_runtime import prepare
 from dashboard.pointlayer import points_layer
-from loaders.store import PointFilter, open_store
+from loaders.store import Filter, open_store
 
 MAP_COLUMNS = ("id", "kind", "status", "name", "lon", "lat")
 ALL = "全部"
@@ -38,7 +38,7 @@ if st.query_params.get("unit", ALL) != unit:
     st.query_params["unit"] = unit
     st.session_state["_url_unit"] = unit
 
-where = PointFilter(unit_codes=(units[unit],)) if unit != ALL else PointFilter()
+where = Filter(unit_codes=(units[unit],)) if unit != ALL else Filter()
 points = store.points(where, columns=MAP_COLUMNS)
 st.markdown(f"点位 **{len(points)}** 个")
 base = folium.Map(location=[32.09, 112.21], zoom_start=10, tiles=None, max_zoom=18)

@@ -10,7 +10,7 @@ import pytest
 from benchmarks import __main__ as bench
 from benchmarks import synthetic
 from loaders import model
-from loaders.store import PointFilter
+from loaders.store import Filter
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_synthetic_points_are_valid_and_cover_units_kinds_and_statuses(network):
 
 def test_bulk_loaded_store_reads_back(tmp_path):
     store, frame = synthetic.build_store(tmp_path / "s.gpkg", 200)
-    read = store.points(PointFilter())
+    read = store.points(Filter())
     assert len(read) == 200 and set(read["id"]) == set(frame["id"])
     counts = Counter(store.counts()["kind"].repeat(store.counts()["n"]))
     assert sum(counts.values()) == 200
