@@ -1,4 +1,16 @@
-"""Entry point: `streamlit run dashboard/app.py`. The page list is data: later pages are one more entry."""
+"""Entry point: `streamlit run dashboard/app.py`. The page list is data: later pages are one more entry.
+
+How the pages are built -- one structure for every page:
+
+* `dashboard/views/<page>.py` is only the entry point Streamlit runs for a URL: a docstring and one or two lines
+  that call `render()` of its page module (with the page's kind, for the map pages). No logic lives there.
+* `dashboard/components/<page>_page.py` -- or a package `<page>_page/` for a large page, such as the 大屏's -- holds
+  the page's storyboard: `render()` reads top to bottom as what the page shows (sign-in gate, filters, data, then
+  each section).
+* Every other module in `dashboard/components/` is a part: either shared by pages (filters, KPI cards, map, detail
+  panel, tables, exports, session) or one section of a page, named after it (`edit_map`, `admin_users`, …).
+  Logic that needs a test lives in plain functions there or in `dashboard/` (`data`, `mapview`, `pointlayer`).
+"""
 from __future__ import annotations
 
 import sys

@@ -1,11 +1,13 @@
 """Cached data access for pages. Pages never open files or write SQL: they call these functions.
 
-Caches are keyed on the store path, `store.data_version()` and the filter (a frozen, hashable PointFilter), never on
-a DataFrame argument. Frames come from `st.cache_resource` (shared, not copied per call: treat them as read-only), so
-a rerun with an unchanged filter costs only `data_version()` queries.
+Caches are keyed on the store path, `store.data_version()` and the filter (a frozen, hashable `loaders.filters.Filter`),
+never on a DataFrame argument. Frames come from `st.cache_resource` (shared, not copied per call: treat them as
+read-only), so a rerun with an unchanged filter costs only `data_version()` queries. The units are one
+`loaders.units.Units` object, made here and nowhere else in the dashboard.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import astuple, dataclass, fields
 
 import numpy as np
@@ -13,9 +15,11 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from loaders import config, coords, model
+from loaders import clock, config, coords, model
+from loaders.filters import Filter
 from loaders.geography import area_km2
-from loaders.store import PointFilter, Store, open_store
+from loaders.store import Store, open_store
+from loaders.units import Units
 
 # Columns a page needs for the map, KPIs and tables; the detail panel reads the whole record with store.point().
 VIEW_COLUMNS = ("id", "kind", "status", "stage", "unit_code", "lon", "lat", "name", "village", "opened_on",
@@ -37,12 +41,12 @@ def version() -> int:
     return store().data_version()
 
 
-def _filter_key(where: PointFilter) -> tuple:
+def _filter_key(where: Filter) -> tuple:
     return astuple(where)
 
 
-def _filter_from_key(key: tuple) -> PointFilter:
-    return PointFilter(**{f.name: value for f, value in zip(fields(PointFilter), key)})
+def _filter_from_key(key: tuple) -> Filter:
+    return Filter(**{f.name: value for f, value in zip(fields(Filter), key)})
 
 
 @dataclass(frozen=True)
@@ -91,29 +95,39 @@ def _filtered(path: str, data_version: int, key: tuple) -> View:
     return _view(points)
 
 
-def filtered(where: PointFilter) -> View:
+def filtered(where: Filter) -> View:
     return _filtered(str(config.store_location()), version(), _filter_key(where))
 
 
-def export_points(where: PointFilter) -> pd.DataFrame:
+def export_points(where: Filter) -> pd.DataFrame:
     """Every column of the filtered points, for the export buttons (called only when one is clicked)."""
     return store().points(where)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _units(path: str, data_version: int) -> Units:
+    found = _store(path).units()
+    # The one place the dashboard makes its Units; once every store returns Units this is just `found`.
+    return found if isinstance(found, Units) else Units.from_frame(found)
+
+
+def units() -> Units:
+    """Every unit (names, short names, map areas, the 17 of the network), for the current data version."""
+    return _units(str(config.store_location()), version())
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def units(data_version: int | None = None) -> pd.DataFrame:
-    return store().units()
+def _date_range(path: str, data_version: int) -> tuple[str, str] | None:
+    return _store(path).date_range()
 
 
-def network_units() -> pd.DataFrame:
-    """The 17 units of the consultation network, in display order."""
-    frame = units(version())
-    return frame[frame["in_network"]].sort_values("order").reset_index(drop=True)
-
-
-def unit_names(short: bool = True) -> dict[str, str]:
-    frame = units(version())
-    return dict(zip(frame["code"], frame["short_name" if short else "name"]))
+def date_range() -> tuple[dt.date, dt.date]:
+    """The earliest and latest 登记日期 in the store (today twice when there is none)."""
+    found = _date_range(str(config.store_location()), version())
+    if not found:
+        today = clock.today()
+        return today, today
+    return dt.date.fromisoformat(str(found[0])[:10]), dt.date.fromisoformat(str(found[1])[:10])
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -167,10 +181,3 @@ def _map_geography(path: str, data_version: int, gcj02: bool) -> MapGeography:
 
 def map_geography(gcj02: bool = False) -> MapGeography:
     return _map_geography(str(config.store_location()), version(), gcj02)
-
-
-def area_code_of_unit(code: str) -> str:
-    """Units outside the network map onto the area that contains them (units.area_code)."""
-    frame = units(version())
-    match = frame.loc[frame["code"] == code, "area_code"]
-    return str(match.iloc[0]) if len(match) and pd.notna(match.iloc[0]) else code

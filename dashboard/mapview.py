@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import folium
@@ -19,6 +20,7 @@ from jinja2 import Template
 from streamlit_folium import st_folium
 
 from loaders import coords, model
+from loaders.units import Units
 
 from . import basemaps
 from .components.safe import html_text
@@ -185,14 +187,20 @@ def build_base_map(provider: basemaps.BaseMap, geography: MapGeography,
     return m
 
 
+Bounds = tuple[float, float, float, float]  # south, west, north, east (the base map's coordinates)
+
+
 @dataclass(frozen=True)
 class MapView:
     center: tuple[float, float]
-    zoom: int
+    zoom: float  # whole levels on the pages; quarter levels on the 大屏 (zoom_snap)
 
 
-def view_for_bounds(bounds: tuple[float, float, float, float], gcj02: bool = False,
-                    width: int = MAP_WIDTH_GUESS, height: int = MAP_HEIGHT) -> MapView:
+def view_for_bounds(bounds: Bounds, width: int = MAP_WIDTH_GUESS, height: int = MAP_HEIGHT, *, padding: int = 40,
+                    zoom_snap: float = 1, zoom_margin: float = 0.0, zoom_range: tuple[float, float] = (7, 15)
+                    ) -> MapView:
+    """The centre and zoom that fit a box into a map of `width` × `height` pixels (less `padding`), rounded down to
+    a step of `zoom_snap` after holding back `zoom_margin` levels, within `zoom_range`."""
     south, west, north, east = bounds
 
     def merc(lat: float) -> float:
@@ -200,10 +208,19 @@ def view_for_bounds(bounds: tuple[float, float, float, float], gcj02: bool = Fal
 
     lon_span = max(east - west, 1e-4)
     lat_span = max(merc(north) - merc(south), 1e-6)
-    zoom_x = math.log2((width - 40) * 360 / (256 * lon_span))
-    zoom_y = math.log2((height - 40) * 2 * math.pi / (256 * lat_span))
-    zoom = max(7, min(15, math.floor(min(zoom_x, zoom_y))))
-    return MapView((round((south + north) / 2, 5), round((west + east) / 2, 5)), zoom)
+    zoom_x = math.log2((width - padding) * 360 / (256 * lon_span))
+    zoom_y = math.log2((height - padding) * 2 * math.pi / (256 * lat_span))
+    zoom = math.floor((min(zoom_x, zoom_y) - zoom_margin) / zoom_snap) * zoom_snap
+    low, high = zoom_range
+    return MapView((round((south + north) / 2, 5), round((west + east) / 2, 5)), max(low, min(high, zoom)))
+
+
+def towns_box(geography: MapGeography, units: Units, codes: Iterable[str]) -> Bounds:
+    """The box covering the map areas of these units (a unit without an area of its own counts in its host's);
+    the whole district when none is given or none has an area."""
+    boxes = [geography.bounds.get(area) for area in units.areas_of(codes)]
+    boxes = [b for b in boxes if b] or [geography.bounds[""]]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def view_for_point(lon: float, lat: float, gcj02: bool = False, zoom: int = 13) -> MapView:
@@ -212,13 +229,18 @@ def view_for_point(lon: float, lat: float, gcj02: bool = False, zoom: int = 13) 
     return MapView((round(float(lat), 6), round(float(lon), 6)), zoom)
 
 
-def selection_layer(geography: MapGeography, codes: tuple[str, ...]) -> folium.FeatureGroup:
-    """Thick outlines of the selected towns (travels with the points, so the base map stays)."""
-    group = folium.FeatureGroup(name="所选乡镇", control=False)
-    wanted = [f for f in geography.areas["features"] if f["properties"]["code"] in set(codes)]
+SELECTION_STYLE = {"color": "#1f6feb", "weight": 3, "fill": False}
+
+
+def selection_layer(geography: MapGeography, area_codes: Iterable[str], name: str = "所选乡镇",
+                    style: dict = SELECTION_STYLE) -> folium.FeatureGroup:
+    """Thick outlines of the selected towns' areas (travels with the points, so the base map stays)."""
+    group = folium.FeatureGroup(name=name, control=False)
+    codes = set(area_codes)
+    wanted = [f for f in geography.areas["features"] if f["properties"]["code"] in codes]
     if wanted:
         folium.GeoJson({"type": "FeatureCollection", "features": wanted}, interactive=False,
-                       style_function=lambda f: {"color": "#1f6feb", "weight": 3, "fill": False}).add_to(group)
+                       style_function=lambda f: style).add_to(group)
     return group
 
 
@@ -231,9 +253,10 @@ def point_groups(parts: dict[str, pd.DataFrame], *, gcj02: bool, highlight_id: s
     return groups
 
 
-def show(base_map: folium.Map, groups: list[folium.FeatureGroup], view: MapView, key: str = "xzmap") -> dict:
+def show(base_map: folium.Map, groups: list[folium.FeatureGroup], view: MapView, key: str = "xzmap",
+         returned: list[str] = RETURNED) -> dict:
     """Draw the map; returns what the user last clicked (only clicks rerun the script)."""
-    result = st_folium(base_map, key=key, height=MAP_HEIGHT, use_container_width=True, returned_objects=RETURNED,
+    result = st_folium(base_map, key=key, height=MAP_HEIGHT, use_container_width=True, returned_objects=returned,
                        feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True),
                        center=list(view.center), zoom=view.zoom)
     return result or {}

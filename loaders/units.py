@@ -84,6 +84,10 @@ class Units:
         unit = self._by_code.get(code)
         return unit.area if unit else code
 
+    def areas_of(self, codes) -> tuple[str, ...]:
+        """The map areas these units are drawn in, each once, in the order given."""
+        return tuple(dict.fromkeys(self.area_of(code) for code in codes))
+
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(u.code for u in self.all)

@@ -59,10 +59,10 @@ def make_store(path) -> None:
     """Rename every point of the store at `path` to a hostile name (tests/hostile.py) and give it hostile text,
     through the store as staff would; add a hostile follow-up and an edit by a user whose name is markup."""
     from loaders import auth
-    from loaders.store import GeoPackageStore, PointFilter
+    from loaders.store import Filter, GeoPackageStore
 
     store = GeoPackageStore(path)
-    points = store.points(PointFilter(include_deleted=True))
+    points = store.points(Filter(include_deleted=True))
     for i, (point_id, version) in enumerate(zip(points["id"], points["version"])):
         name = name_at(i)
         store.update_point(point_id, {"name": name, "village": NAMES[(i + 5) % len(NAMES)][:50],

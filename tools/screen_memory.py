@@ -52,13 +52,13 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     from loaders import config
-    from loaders.store import GeoPackageStore, PointFilter, initialise
+    from loaders.store import Filter, GeoPackageStore, initialise
 
     work = Path(tempfile.mkdtemp(prefix="screen-memory-"))
     store_path = work / "xiangzhou.gpkg"
     initialise(store_path, config.geodata_dir())
     store = GeoPackageStore(store_path)
-    issues = store.points(PointFilter(kinds=("issue",), statuses=("协商中",)))
+    issues = store.points(Filter(kinds=("issue",), statuses=("协商中",)))
     target = str(issues["id"].iloc[0])
 
     port = free_port()

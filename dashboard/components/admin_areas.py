@@ -119,7 +119,7 @@ def replace_step(store) -> None:
     if not fields:
         st.error(safe.md_text(f"文件「{upload.name}」的要素没有任何属性字段，无法对应到乡镇（街道）"))
         return
-    units = data.units(data.version())
+    units = data.units().frame()
     field = st.selectbox("哪个字段是乡镇（街道）的名称或代码", fields, index=fields.index(best_field(frame, fields, units)),
                          format_func=safe.plain, key=f"adm_area_field_{upload.digest}")
     table, unmatched, missing = matches(frame, field, units)

@@ -8,12 +8,10 @@ from pathlib import Path
 import streamlit as st
 
 from loaders import backup, config
-from loaders.clock import TZ
 
 
 def snapshot_name(now: dt.datetime | None = None) -> str:
-    moment = now or dt.datetime.now(TZ)
-    return backup.default_backup_path(config.store_location(), moment).name
+    return backup.default_backup_path(config.store_location(), now).name
 
 
 def snapshot_bytes() -> bytes:

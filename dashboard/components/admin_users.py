@@ -11,6 +11,7 @@ from loaders.auth import User
 
 from .. import data
 from . import safe
+from .history import when
 
 _FLASH = "_adm_flash"
 ROLE_HELP = "查看：只能看；编辑：只能修改所选乡镇（街道）的点位；管理员：全部数据和用户管理。"
@@ -39,8 +40,9 @@ def show_flash() -> None:
 
 
 def unit_options() -> tuple[list[str], dict[str, str]]:
-    units = data.units(data.version())
-    return list(units["code"]), dict(zip(units["code"], units["name"]))
+    """Every unit's code, and its full name."""
+    units = data.units()
+    return list(units.codes), units.names()
 
 
 def users_frame(store) -> pd.DataFrame:
@@ -50,7 +52,7 @@ def users_frame(store) -> pd.DataFrame:
         if row["disabled"]:
             return "已停用"
         if row["locked_until"]:
-            return f"已锁定至 {str(row['locked_until'])[:16].replace('T', ' ')}"
+            return f"已锁定至 {when(row['locked_until'])}"
         return "正常"
 
     return pd.DataFrame({
@@ -59,7 +61,7 @@ def users_frame(store) -> pd.DataFrame:
         "可修改的乡镇（街道）": [("、".join(n) if n else ("全部" if r == "admin" else "—"))
                           for n, r in zip(users["unit_names"], users["role"])],
         "状态": [state(r) for _, r in users.iterrows()] if len(users) else [],
-        "最近登录": [str(t)[:16].replace("T", " ") if t else "从未登录" for t in users["last_sign_in"]],
+        "最近登录": [when(t) if t else "从未登录" for t in users["last_sign_in"]],
     })
 
 

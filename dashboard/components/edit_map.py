@@ -7,7 +7,6 @@ import json
 
 import folium
 import streamlit as st
-from streamlit_folium import st_folium
 
 from loaders import coords
 
@@ -75,12 +74,7 @@ def show(provider: basemaps.BaseMap, view: data.View, selected: str | None, cand
     groups = mapview.point_groups(view.parts, gcj02=provider.gcj02, highlight_id=selected)
     moving_from = (record["lon"], record["lat"]) if moving and record else None
     groups.append(candidate_layer(candidate, provider.gcj02, moving_from))
-    map_view = view_for(provider, geography)
-    result = st_folium(base_map, key=KEY, height=mapview.MAP_HEIGHT, use_container_width=True,
-                       returned_objects=RETURNED, feature_group_to_add=groups,
-                       layer_control=folium.LayerControl(collapsed=True), center=list(map_view.center),
-                       zoom=map_view.zoom)
-    return result or {}
+    return mapview.show(base_map, groups, view_for(provider, geography), key=KEY, returned=RETURNED)
 
 
 def new_click(result: dict) -> tuple[str, dict | None]:

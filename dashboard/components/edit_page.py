@@ -8,13 +8,14 @@ import streamlit as st
 from loaders import model
 from loaders.auth import User
 from loaders.editing import Editor
+from loaders.filters import Filter
 from loaders.model import ValidationError
-from loaders.store import PointFilter, StaleEditError, StoreError
+from loaders.store import StaleEditError, StoreError
 
 from .. import data
 from . import coordinput, detail, edit_followups, edit_map, editform, history, session
 from .editform import messages
-from .layerpage import base_selector
+from .layer_page import base_selector
 from .pointtable import display_frame
 from .safe import md_text
 
@@ -210,7 +211,7 @@ def side_panel(editor: Editor, record: dict | None, editable: set[str], names: d
 
 def edit_mode(editor: Editor, provider, editable: set[str], names: dict[str, str]) -> None:
     ss = st.session_state
-    view = data.filtered(PointFilter())
+    view = data.filtered(Filter())
     selected = ss.get(SELECTED)
     record = editor.store.point(selected) if selected else None  # fresh: the form checks versions against it
     if selected and (record is None or record.get("deleted_at")):
@@ -239,7 +240,7 @@ def edit_mode(editor: Editor, provider, editable: set[str], names: dict[str, str
 
 def add_mode(editor: Editor, provider, editable: set[str], names: dict[str, str]) -> None:
     ss = st.session_state
-    view = data.filtered(PointFilter())
+    view = data.filtered(Filter())
     candidate = coordinput.candidate("add")
     map_col, side_col = st.columns([1.45, 1], gap="medium")
     with map_col:
@@ -268,7 +269,7 @@ def add_mode(editor: Editor, provider, editable: set[str], names: dict[str, str]
 
 
 def deleted_mode(editor: Editor, names: dict[str, str]) -> None:
-    points = editor.store.points(PointFilter(include_deleted=True))
+    points = editor.store.points(Filter(include_deleted=True))
     points = points[points["deleted_at"].notna()].sort_values("deleted_at", ascending=False)
     if points.empty:
         st.info("没有已删除的点位。")
@@ -276,7 +277,7 @@ def deleted_mode(editor: Editor, names: dict[str, str]) -> None:
     frame = pd.DataFrame({
         "名称": points["name"].astype(str), "类型": points["kind"].map(model.kind_label), "状态": points["status"],
         "乡镇": points["unit_code"].map(lambda c: names.get(c, c or "—")),
-        "删除时间": points["deleted_at"].astype(str).str[:16].str.replace("T", " "),
+        "删除时间": points["deleted_at"].map(history.when),
         "删除人": points["updated_by"].fillna(""),
     })
     st.dataframe(frame, hide_index=True, width="stretch")
@@ -284,7 +285,7 @@ def deleted_mode(editor: Editor, names: dict[str, str]) -> None:
     if not restorable:
         st.caption("这些点位不属于您可编辑的乡镇，不能恢复。")
         return
-    labels = {r.id: f"{r.name}（{names.get(r.unit_code, '—')}，删除于 {str(r.deleted_at)[:16].replace('T', ' ')}）"
+    labels = {r.id: f"{r.name}（{names.get(r.unit_code, '—')}，删除于 {history.when(r.deleted_at)}）"
               for r in restorable}
     pick_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
     chosen = pick_col.selectbox("恢复哪个点位", list(labels), format_func=labels.get, key="restore_pick")
@@ -294,10 +295,12 @@ def deleted_mode(editor: Editor, names: dict[str, str]) -> None:
                       width="stretch")
 
 
-def render(user: User) -> None:
+def render() -> None:
+    """The page: only for a signed-in editor or admin (`session.require` explains and stops otherwise)."""
     ss = st.session_state
+    user = session.require()
     editor = session.editor()
-    names = data.unit_names(short=False)
+    names = data.units().names()
     editable = set(editor.editable_unit_codes())
     provider = base_selector()
     st.html(CSS)

@@ -16,7 +16,7 @@ from loaders.editing import Editor
 from loaders.model import ValidationError
 from loaders.store import StaleEditError, StoreError
 
-from .history import value_text
+from .history import value_text, when
 from .safe import md_text
 
 EDIT, ADD = "ef", "af"  # widget key prefixes of the edit form and the add form
@@ -221,9 +221,9 @@ def _conflict(point_id: str) -> None:
     ss = st.session_state
     conflict = ss[_CONFLICT]
     current = conflict["current"]
-    who, when = current.get("updated_by") or "他人", str(current.get("updated_at") or "")[:16].replace("T", " ")
+    who, saved_at = current.get("updated_by") or "他人", when(current.get("updated_at"))
     with st.container(border=True):
-        st.error(md_text(f"没有保存：在您编辑期间，{who} 于 {when} 保存了这个点位（版本 {ss[_BASE]['version']} → "
+        st.error(md_text(f"没有保存：在您编辑期间，{who} 于 {saved_at} 保存了这个点位（版本 {ss[_BASE]['version']} → "
                          f"{current['version']}）。您填写的内容仍在下面的表单中，没有丢失。"),
                  icon=":material/sync_problem:")
         if current.get("deleted_at"):
@@ -264,7 +264,7 @@ def edit_form(editor: Editor, record: dict) -> None:
                               args=(editor, point_id))
     ss[_SHADOW] = {f"{EDIT}_{k}": ss.get(f"{EDIT}_{k}") for k in form_keys(base["kind"])}
     st.caption(f"版本 {base['version']}　最近修改：{md_text(base.get('updated_by') or '—')}　"
-               f"{str(base.get('updated_at') or '')[:16].replace('T', ' ')}")
+               f"{when(base.get('updated_at'))}")
 
 
 # The add form -------------------------------------------------------------------------------------------------

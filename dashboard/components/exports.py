@@ -7,7 +7,7 @@ import functools
 import streamlit as st
 
 from loaders import clock, export, model
-from loaders.store import PointFilter
+from loaders.filters import Filter
 
 from .. import data
 
@@ -22,12 +22,12 @@ def file_name(fmt: str, kind: str | None = None, today: dt.date | None = None) -
     return f"襄州一线协商{subject}_{today.isoformat()}{export.FORMATS[fmt]}"
 
 
-def export_data(where: PointFilter, fmt: str) -> bytes:
+def export_data(where: Filter, fmt: str) -> bytes:
     """Runs only when a button is clicked: every column of the filtered points."""
-    return export.export_bytes(data.export_points(where), fmt, data.units(data.version()))
+    return export.export_bytes(data.export_points(where), fmt, data.units().frame())  # export takes a frame
 
 
-def buttons(where: PointFilter, kind: str | None, total: int) -> None:
+def buttons(where: Filter, kind: str | None, total: int) -> None:
     columns = st.columns(len(FORMATS))
     for column, (fmt, label, mime) in zip(columns, FORMATS):
         column.download_button(f"导出 {label}", data=functools.partial(export_data, where, fmt),

@@ -32,6 +32,7 @@ def value_text(key: str, value) -> str:
 
 
 def when(stamp) -> str:
+    """A stored time stamp as people read it, to the minute: 2024-05-01 09:30 (every page shows times so)."""
     text = str(stamp or "")
     return text[:16].replace("T", " ") if len(text) >= 16 else text
 

@@ -1,4 +1,4 @@
 """One layer page; the shared component does the work."""
-from dashboard.components.layerpage import render
+from dashboard.components.layer_page import render
 
 render("issue")

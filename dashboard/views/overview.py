@@ -1,4 +1,4 @@
 """总览: every kind of point."""
-from dashboard.components.layerpage import render
+from dashboard.components.layer_page import render
 
 render(None)

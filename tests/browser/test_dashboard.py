@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 
 from loaders import config
-from loaders.store import GeoPackageStore, PointFilter, initialise
+from loaders.store import Filter, GeoPackageStore, initialise
 
 APP = "dashboard/app.py"
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -35,7 +35,7 @@ def server(browser, streamlit_server, tmp_path_factory):
     path = tmp_path_factory.mktemp("dash") / "xiangzhou.gpkg"
     initialise(path, config.geodata_dir())
     store = GeoPackageStore(path)
-    point = store.points(PointFilter(kinds=("issue",))).iloc[-1]
+    point = store.points(Filter(kinds=("issue",))).iloc[-1]
     store.update_point(point["id"], {"name": HOSTILE}, int(point["version"]), "test")
     return {"url": streamlit_server(APP, env={"XZMAP_STORE": str(path)}), "hostile": point, "store": store}
 
@@ -101,7 +101,7 @@ def test_filter_change_keeps_the_map_mounted_and_zoom(page, server, wait_for_app
 def test_clicking_a_point_shows_its_details_and_an_area_filters(page, server, wait_for_app, map_frame):
     units = server["store"].units()
     code = units.loc[units["short_name"] == "黄龙", "code"].iloc[0]
-    expected = len(server["store"].points(PointFilter(unit_codes=(code,))))
+    expected = len(server["store"].points(Filter(unit_codes=(code,))))
     frame = _open(page, server["url"] + "/?unit=" + quote("黄龙"), wait_for_app, map_frame, expected)
     page.wait_for_timeout(1500)  # let streamlit-folium finish wiring its click handlers
     xy = frame.evaluate(POINT_XY)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from loaders import auth, config, model
-from loaders.store import GeoPackageStore, PointFilter, initialise
+from loaders.store import Filter, GeoPackageStore, initialise
 
 APP = "dashboard/app.py"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -55,7 +55,7 @@ def test_sign_in_edit_a_status_and_see_it(page, server, wait_for_app, map_frame,
     _sign_in(page, server, wait_for_app)
     frame = map_frame(page)
     store = server["store"]
-    record = store.points(PointFilter(unit_codes=(server["code"],), kinds=("issue",))).iloc[0]
+    record = store.points(Filter(unit_codes=(server["code"],), kinds=("issue",))).iloc[0]
     frame.evaluate("([lat, lng]) => { window.map.setView([lat, lng], 15, {animate: false}); }",
                    [float(record["lat"]), float(record["lon"])])
     page.wait_for_timeout(400)
@@ -108,7 +108,7 @@ def test_add_a_point_by_clicking_the_map(page, server, wait_for_app, map_frame, 
     side.get_by_role("button", name="保存新点位").click()
     page.get_by_text("已添加水井").wait_for()
     wait_for_app(page)
-    added = server["store"].points(PointFilter(keyword="浏览器测试新井"))
+    added = server["store"].points(Filter(keyword="浏览器测试新井"))
     assert len(added) == 1 and added.iloc[0]["unit_code"] == server["code"] and added.iloc[0]["depth_m"] == 255
     assert abs(added.iloc[0]["lat"] - (lat + 0.003)) < 0.0005 and abs(added.iloc[0]["lon"] - (lng + 0.004)) < 0.0005
     _fine(page)

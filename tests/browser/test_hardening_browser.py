@@ -13,7 +13,7 @@ import hostile
 import pytest
 
 from loaders import auth, config
-from loaders.store import GeoPackageStore, PointFilter, initialise
+from loaders.store import Filter, GeoPackageStore, initialise
 
 APP = "dashboard/app.py"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -48,7 +48,7 @@ def test_hostile_names_are_drawn_and_shown_as_text(page, hostile_server, map_fra
                                                    path, kind):
     dialogs = _watch_dialogs(page)
     store = hostile_server["store"]
-    names = set(store.points(PointFilter(kinds=(kind,) if kind else ()))["name"])
+    names = set(store.points(Filter(kinds=(kind,) if kind else ()))["name"])
     page.goto(f"{hostile_server['url']}/{path}")
     frame = map_frame(page)
     frame.wait_for_function(f"() => window.map && new Set(({TOOLTIP_TITLES})()).size === {len(names)}")
@@ -79,7 +79,7 @@ def test_a_save_after_the_editor_was_disabled_writes_nothing(page, hostile_serve
     page.get_by_text("可修改黄集镇的点位").wait_for()
     frame = map_frame(page)
     code = store.units().set_index("short_name").loc["黄集", "code"]
-    record = store.points(PointFilter(unit_codes=(code,))).iloc[0]
+    record = store.points(Filter(unit_codes=(code,))).iloc[0]
     frame.evaluate("([lat, lng]) => { window.map.setView([lat, lng], 16, {animate: false}); }",
                    [float(record["lat"]), float(record["lon"])])
     page.wait_for_timeout(400)

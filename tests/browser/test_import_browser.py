@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from loaders import auth, config
-from loaders.store import GeoPackageStore, PointFilter, initialise
+from loaders.store import Filter, GeoPackageStore, initialise
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "loaders"))
 import import_files
@@ -44,7 +44,7 @@ def _fine(page):
 
 def test_upload_report_preview_commit(page, server, wait_for_app, map_frame, screenshot):
     store = server["store"]
-    before = len(store.points(PointFilter()))
+    before = len(store.points(Filter()))
     data = import_files.rows()
     data[1] = {**data[1], "状态": "挖好了"}
     page.goto(server["url"] + "/import")
@@ -69,7 +69,7 @@ def test_upload_report_preview_commit(page, server, wait_for_app, map_frame, scr
     page.get_by_role("button", name="仅导入有效行（3）").click()
     wait_for_app(page)
     page.get_by_text("导入完成：新增 3").wait_for()
-    assert len(store.points(PointFilter())) == before + 3
+    assert len(store.points(Filter())) == before + 3
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="无变化")
     assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "3"
     _fine(page)

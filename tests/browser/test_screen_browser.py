@@ -6,7 +6,7 @@ import time
 import pytest
 
 from loaders import config
-from loaders.store import GeoPackageStore, PointFilter, initialise
+from loaders.store import Filter, GeoPackageStore, initialise
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
@@ -80,7 +80,7 @@ def test_refresh_keeps_the_map_and_shows_a_store_change(big, base_url, map_frame
     resolved = _kpi(page, "resolved")
 
     store = GeoPackageStore(screen_store)
-    issue = store.points(PointFilter(kinds=("issue",), statuses=("协商中",))).iloc[0]
+    issue = store.points(Filter(kinds=("issue",), statuses=("协商中",))).iloc[0]
     store.update_point(issue["id"], {"status": "已解决"}, int(store.point(issue["id"])["version"]), "大屏测试")
     changed_at = time.monotonic()
     while _kpi(page, "resolved") != resolved + 1:

@@ -7,6 +7,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from loaders import auth
+from loaders.units import Units
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = {None: "views/overview.py", "demo_site": "views/demo_sites.py", "well": "views/wells.py",
@@ -27,6 +28,12 @@ def open_signed_in(store, page: str, role: str | None = "admin", units=(), name:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def units_of(store) -> Units:
+    """The store's units as the one Units object (`store.units()` returns a DataFrame until every store gives Units)."""
+    found = store.units()
+    return found if isinstance(found, Units) else Units.from_frame(found)
 
 
 def map_args(at: AppTest) -> dict:
@@ -53,5 +60,3 @@ def points_sent(args: dict) -> int:
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
-
-

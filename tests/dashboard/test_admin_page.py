@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 import shapely
-from pagehelpers import PASSWORD, open_signed_in
+from pagehelpers import PASSWORD, open_signed_in, units_of
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components import admin_areas, admin_backup
@@ -50,7 +50,7 @@ def test_only_admins_may_open_the_page(store, role, units):
 def test_admin_adds_an_editor_and_the_list_shows_it(store):
     at = open_page(store)
     assert list(users_table(at)["用户名"]) == ["boss"]
-    huangji = store.units().set_index("short_name").loc["黄集", "code"]
+    huangji = units_of(store).code_of("黄集")
     at.text_input(key="adm_new_name").set_value("hj_staff")
     at.selectbox(key="adm_new_role").set_value("editor")
     at.multiselect(key="adm_new_units").set_value([huangji])
@@ -96,7 +96,7 @@ def test_change_role_reset_password_disable_and_enable(store):
     auth.add_user(store, "wang", PASSWORD, "viewer")
     at = open_page(store)
     at.selectbox(key="adm_pick").set_value("wang").run()
-    zhangwan = store.units().set_index("short_name").loc["张湾", "code"]
+    zhangwan = units_of(store).code_of("张湾")
     at.selectbox(key="adm_role_wang").set_value("editor")
     at.multiselect(key="adm_units_wang").set_value([zhangwan])
     at.button(key="FormSubmitter:adm_role_form_wang-保存角色").click().run()

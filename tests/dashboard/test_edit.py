@@ -5,24 +5,23 @@ from __future__ import annotations
 import re
 
 import pytest
-from pagehelpers import APP, map_args
+from pagehelpers import APP, map_args, units_of
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components import coordinput, edit_map, edit_page, editform
 from loaders import auth, coords, model
-from loaders.store import PointFilter
+from loaders.filters import Filter
 
 EDIT_PAGE = "views/edit.py"
 HOSTILE = "<img src=x onerror=alert(1)>${alert(2)}\\1"
 
 
 def unit_code(store, short: str) -> str:
-    units = store.units()
-    return str(units.loc[units["short_name"] == short, "code"].iloc[0])
+    return units_of(store).code_of(short)
 
 
 def point_of(store, short: str, kind: str) -> dict:
-    frame = store.points(PointFilter(unit_codes=(unit_code(store, short),), kinds=(kind,)))
+    frame = store.points(Filter(unit_codes=(unit_code(store, short),), kinds=(kind,)))
     return store.point(str(frame["id"].iloc[0]))
 
 
@@ -168,8 +167,8 @@ def test_add_a_point_by_clicking_the_map(open_edit, store):
     at = open_edit()
     at.radio(key=edit_page.MODE).set_value("新增点位").run()
     key = map_args(at)["key"]
-    home = store.units().set_index("short_name").loc["黄集"]
-    lon, lat = float(home["lon"]), float(home["lat"])
+    home = units_of(store).get(unit_code(store, "黄集"))
+    lon, lat = home.lon, home.lat
     assert store.geography().unit_at(lon, lat) == unit_code(store, "黄集")
     at.session_state[key] = {"last_clicked": {"lat": lat, "lng": lon}, "last_active_drawing": None,
                              "last_object_clicked": None}
@@ -181,7 +180,7 @@ def test_add_a_point_by_clicking_the_map(open_edit, store):
     at.text_input(key="af_depth_m").set_value("260")
     at.button(key="FormSubmitter:af_form-保存新点位").click().run()
     assert not at.exception
-    added = store.points(PointFilter(keyword="onerror"))
+    added = store.points(Filter(keyword="onerror"))
     assert len(added) == 1 and added.iloc[0]["kind"] == "well" and added.iloc[0]["depth_m"] == 260
     assert added.iloc[0]["unit_code"] == unit_code(store, "黄集")
     assert at.session_state[edit_page.SELECTED] == added.iloc[0]["id"]  # opened for editing
@@ -193,8 +192,8 @@ def test_add_a_point_by_clicking_the_map(open_edit, store):
 def test_an_editor_cannot_add_a_point_in_another_unit(open_edit, store):
     at = open_edit()
     at.radio(key=edit_page.MODE).set_value("新增点位").run()
-    home = store.units().set_index("short_name").loc["张湾"]
-    at.text_input(key="add_text").set_value(f"{home['lon']}, {home['lat']}").run()
+    home = units_of(store).get(unit_code(store, "张湾"))
+    at.text_input(key="add_text").set_value(f"{home.lon}, {home.lat}").run()
     at.button(key="add_show").click().run()
     assert "不在您可编辑的范围内" in texts(at.warning)
     before = len(store.points())
@@ -314,7 +313,7 @@ def test_clicking_a_point_on_the_map_opens_it(open_edit, store):
     at = open_edit()
     args = map_args(at)
     layer = payloads(args)[0]
-    view_points = store.points(PointFilter())
+    view_points = store.points(Filter())
     kind = list(model.KINDS)[layer["code_kind"][layer["c"][0]]]
     frame = view_points[view_points["kind"] == kind].reset_index(drop=True)
     row = layer["order"][0]

@@ -9,7 +9,8 @@ from pagehelpers import APP, PAGES, map_args, payloads
 from streamlit.testing.v1 import AppTest
 
 from loaders import auth
-from loaders.store import GeoPackageStore, PointFilter
+from loaders.filters import Filter
+from loaders.store import GeoPackageStore
 
 LAYER_PAGES = [None, "demo_site", "well", "bridge", "issue"]
 
@@ -32,7 +33,7 @@ def names_on_map(args: dict) -> list[str]:
 
 
 def stored_names(store, kind: str | None = None) -> list[str]:
-    return sorted(store.points(PointFilter(kinds=(kind,) if kind else ()))["name"])
+    return sorted(store.points(Filter(kinds=(kind,) if kind else ()))["name"])
 
 
 @pytest.mark.parametrize("kind", LAYER_PAGES)
@@ -50,7 +51,7 @@ def test_map_pages_draw_every_hostile_name_literally(hostile_store_path, kind):
 
 def test_a_hostile_point_opened_by_link_shows_its_story_escaped(hostile_store_path):
     store = GeoPackageStore(hostile_store_path)
-    point = store.points(PointFilter(keyword="{{ 未闭合")).iloc[0]
+    point = store.points(Filter(keyword="{{ 未闭合")).iloc[0]
     at = run(PAGES[None], {"point": point["id"]})
     shown = [m.value for m in at.markdown]
     assert any("\\{\\{ 未闭合" in text for text in shown)  # the heading, markdown-escaped
@@ -74,7 +75,7 @@ def test_the_edit_page_loads_a_hostile_point_into_its_form(hostile_store_path):
     admin = auth.active_user(store, HOSTILE_EDITOR)
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["auth_token"] = auth.start_session(store, admin)
-    point = store.points(PointFilter(keyword="{% if x %}")).iloc[0]
+    point = store.points(Filter(keyword="{% if x %}")).iloc[0]
     at.session_state["_xz_edit_selected"] = point["id"]
     at.run()
     at.switch_page("views/edit.py")

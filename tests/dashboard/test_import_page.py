@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.components import importer
 from loaders import config, model
-from loaders.store import PointFilter
+from loaders.store import Filter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "loaders"))
 import hostile_files
@@ -50,7 +50,7 @@ def problems(at: AppTest):
 
 
 def imported(store) -> int:
-    return int(store.points(PointFilter()).shape[0])
+    return int(store.points(Filter()).shape[0])
 
 
 @pytest.mark.parametrize("role", [None, "viewer"])

@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from pagehelpers import units_of
 from streamlit.testing.v1 import AppTest
 
-from dashboard.components import screen
-from loaders.store import PointFilter
+from dashboard.components.screen_page import darkmap, markup, presets, snapshot, tour
+from loaders.filters import Filter
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGE = "views/screen.py"
@@ -60,7 +61,7 @@ def updated_at(at: AppTest) -> str:
 
 def test_screen_shows_the_article_figures_offline(store_path):
     at = run_screen()
-    assert screen.TITLE in html_of(at, "xz-title")
+    assert markup.TITLE in html_of(at, "xz-title")
     assert kpi_values(at) == {"demo_site": 17, "issues": 63, "resolved": 24, "forwarded": 25, "in_progress": 14,
                               "wells": 8, "bridges": 4}
     args = map_args(at)
@@ -71,7 +72,7 @@ def test_screen_shows_the_article_figures_offline(store_path):
     for part in ("script", "header", "html", "feature_group"):
         assert "://" not in (args[part] or ""), part
     assert "#050f1f" in args["header"] and "示意范围" in args["script"]  # dark, and says the areas are schematic
-    assert at.session_state[screen.TOUR_TOGGLE] is True
+    assert at.session_state[tour.TOGGLE] is True
     footer = html_of(at, "xz-footer")
     assert "每 30 秒刷新" in footer and "巡览每 20 秒" in footer and "xz-stale" not in footer
     assert "最新动态" in html_of(at, "xz-feed")
@@ -81,29 +82,41 @@ def test_screen_shows_the_article_figures_offline(store_path):
 def test_presets_come_from_the_url(store_path, store):
     at = run_screen({"unit": "黄集", "kind": "issue", "refresh": "5", "tour": "off"})
     assert set(kpi_values(at)) == {"issues", "resolved", "forwarded", "in_progress"}
-    code = store.units().set_index("short_name").loc["黄集", "code"]
-    expected = len(store.points(PointFilter(kinds=("issue",), unit_codes=(code,))))
+    code = units_of(store).code_of("黄集")
+    expected = len(store.points(Filter(kinds=("issue",), unit_codes=(code,))))
     assert kpi_values(at)["issues"] == expected
     assert points_sent(map_args(at)) == expected
-    assert at.session_state[screen.TOUR_TOGGLE] is False
+    assert at.session_state[tour.TOGGLE] is False
     footer = html_of(at, "xz-footer")
     assert "每 5 秒刷新" in footer and "巡览" not in footer
     assert "所选乡镇" in html_of(at, "xz-tour")
 
 
 def test_parse_presets(store):
-    units = store.units()
-    code = units.set_index("short_name").loc["古驿", "code"]
-    parsed = screen.parse_presets({"units": "古驿,不存在", "kinds": "水井，bridge", "refresh": "10s", "tour": "3"},
-                                  units)
-    assert parsed == screen.Presets((code,), ("well", "bridge"), 10, 3, True)
+    units = units_of(store)
+    code = units.code_of("古驿")
+    parsed = presets.from_query({"units": "古驿,不存在", "kinds": "水井，bridge", "refresh": "10s", "tour": "3"},
+                                units)
+    assert parsed == presets.Presets(Filter(kinds=("well", "bridge"), unit_codes=(code,)), 10, 3, True)
     assert parsed.tick == 1
-    assert screen.parse_presets({}, units) == screen.Presets()
-    assert screen.parse_presets({"refresh": "abc", "tour": "nan"}, units) == screen.Presets()
-    assert screen.parse_presets({"refresh": "0", "tour": "99999"}, units).refresh == 1
-    assert screen.parse_presets({"tour": "99999"}, units).tour == 3600
-    assert screen.parse_presets({"tour": "off"}, units).tour_on is False
-    assert screen.parse_presets({"tour": "15", "autotour": "0"}, units) == screen.Presets(tour=15, tour_on=False)
+    assert presets.from_query({}, units) == presets.Presets()
+    assert presets.from_query({"refresh": "abc", "tour": "nan"}, units) == presets.Presets()
+    assert presets.from_query({"refresh": "0", "tour": "99999"}, units).refresh == 1
+    assert presets.from_query({"tour": "99999"}, units).tour == 3600
+    assert presets.from_query({"tour": "off"}, units).tour_on is False
+    assert presets.from_query({"tour": "15", "autotour": "0"}, units) == presets.Presets(tour=15, tour_on=False)
+    # the same filter words as every page
+    wanted = presets.from_query({"unit": "古驿", "stage": "进行中", "status": "协商中", "q": "井", "from": "2022-01-01"},
+                                units).where
+    assert wanted == Filter(unit_codes=(code,), stages=("进行中",), statuses=("协商中",), keyword="井",
+                            date_from=dt.date(2022, 1, 1))
+
+
+def test_stage_and_status_presets_filter_the_screen(store_path, store):
+    at = run_screen({"kind": "issue", "status": "协商中", "tour": "off"})
+    expected = store.points(Filter(kinds=("issue",), statuses=("协商中",)))
+    assert 0 < len(expected) < 63
+    assert kpi_values(at)["issues"] == len(expected) == points_sent(map_args(at))
 
 
 def test_store_unreadable_keeps_the_last_data(store_path):
@@ -139,7 +152,7 @@ def test_store_unreadable_from_the_start_shows_a_waiting_screen(store_path):
 def test_base_map_script_stays_the_same_when_data_changes(store_path, store):
     at = run_screen({"refresh": "1", "tour": "off"})
     first = map_args(at)
-    issue = store.points(PointFilter(kinds=("issue",), statuses=("协商中",))).iloc[0]
+    issue = store.points(Filter(kinds=("issue",), statuses=("协商中",))).iloc[0]
     store.update_point(issue["id"], {"status": "已解决"}, int(store.point(issue["id"])["version"]), "张三")
     time.sleep(1.1)
     run_screen(at=at)
@@ -155,7 +168,7 @@ def test_tour_moves_through_the_units_then_the_district(store_path, monkeypatch)
     at = run_screen({"tour": "2", "refresh": "2"})
     stops = []
     clock = [time.monotonic()]
-    monkeypatch.setattr(screen.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(tour.time, "monotonic", lambda: clock[0])
     for _ in range(19):
         clock[0] += 2
         run_screen(at=at)
@@ -166,7 +179,7 @@ def test_tour_moves_through_the_units_then_the_district(store_path, monkeypatch)
     assert len({(tuple(c), z) for _, c, z in stops[:18]}) == 18  # every stop has its own view
     clock[0] += 2
     run_screen(at=at)  # on the second unit again: its outline travels with the points
-    assert screen.HIGHLIGHT in map_args(at)["feature_group"] and screen.HIGHLIGHT not in map_args(at)["script"]
+    assert darkmap.HIGHLIGHT in map_args(at)["feature_group"] and darkmap.HIGHLIGHT not in map_args(at)["script"]
 
 
 def test_feed_describes_changes_in_chinese():
@@ -179,9 +192,9 @@ def test_feed_describes_changes_in_chinese():
          "fields": [], "before": {}, "after": {"name": "x"}},
     ])
     points = pd.DataFrame([{"id": "p-1", "name": "<b>朱庄饮水</b>", "unit_code": "u1", "stage": "已完成"}])
-    items = screen.latest_changes(history, points, {"u1": "张湾"}, today=dt.date(2024, 5, 1))
+    items = snapshot.latest_changes(history, points, {"u1": "张湾"}, today=dt.date(2024, 5, 1))
     assert [(i.when, i.name, i.what, i.unit) for i in items] == [
         ("10:05", "<b>朱庄饮水</b>", "李四 · 跟踪记录：已约谈施工单位", "张湾"),
         ("04-30 09:00", "<b>朱庄饮水</b>", "张三 · 状态 协商中 → 已解决", "张湾")]
-    snapshot_html = screen.feed_html(type("S", (), {"feed": tuple(items), "feed_is_history": True})())
+    snapshot_html = markup.feed_html(type("S", (), {"feed": tuple(items), "feed_is_history": True})())
     assert "<b>朱庄" not in snapshot_html and "&lt;b&gt;朱庄饮水&lt;/b&gt;" in snapshot_html

@@ -10,7 +10,7 @@ import pytest
 from loaders import auth
 from loaders.auth import User
 from loaders.editing import Editor
-from loaders.store import PointFilter
+from loaders.store import Filter
 
 PASSWORD = "xiangzhou-2024"
 
@@ -127,7 +127,7 @@ def test_backup_and_restore(store, store_path, tmp_path):
 def test_revert_from_the_command_line(store, store_path):
     add(store_path, "管理员甲", "--role", "admin")
     add(store_path, "小王", "--role", "editor", "--unit", "张湾")
-    point = store.point(store.points(PointFilter(unit_codes=("420607001000",)))["id"].iloc[0])
+    point = store.point(store.points(Filter(unit_codes=("420607001000",)))["id"].iloc[0])
     Editor(store, User("小王", "editor", ("420607001000",))).update(point["id"], {"description": "改错了"}, 1)
     change = str(int(store.history(point["id"], limit=1)["fid"].iloc[0]))
     by_editor = run("revert", change, "--user", "小王", store=store_path)

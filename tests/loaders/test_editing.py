@@ -7,7 +7,7 @@ import pytest
 from loaders import model
 from loaders.auth import User
 from loaders.editing import Editor, PermissionDenied
-from loaders.store import NotFoundError, PointFilter, StaleEditError, StoreError
+from loaders.store import Filter, NotFoundError, StaleEditError, StoreError
 
 ZHANGWAN = "420607001000"
 HUANGJI = "420607102000"
@@ -26,7 +26,7 @@ def position(store, code):
 
 
 def point_in(store, code, **where):
-    return store.point(store.points(PointFilter(unit_codes=(code,), **where))["id"].iloc[0])
+    return store.point(store.points(Filter(unit_codes=(code,), **where))["id"].iloc[0])
 
 
 def audit_rows(store_path):
@@ -40,13 +40,13 @@ def unchanged(store, store_path):
     class Check:
         def __enter__(self):
             self.version, self.audit = store.data_version(), audit_rows(store_path)
-            self.points = store.points(PointFilter(include_deleted=True))
+            self.points = store.points(Filter(include_deleted=True))
             return self
 
         def __exit__(self, *exc):
             assert store.data_version() == self.version
             assert audit_rows(store_path) == self.audit
-            assert store.points(PointFilter(include_deleted=True)).equals(self.points)
+            assert store.points(Filter(include_deleted=True)).equals(self.points)
     return Check()
 
 
@@ -186,7 +186,7 @@ def test_each_action_leaves_exactly_one_audit_row(store, store_path, action):
 
 def test_follow_up_that_sets_a_status_logs_the_entry_and_the_status_change(store, store_path):
     # One transaction, two facts: the follow-up entry and the status update it causes.
-    point = store.point(store.points(PointFilter(kinds=("issue",), stages=("待办", "进行中")))["id"].iloc[0])
+    point = store.point(store.points(Filter(kinds=("issue",), stages=("待办", "进行中")))["id"].iloc[0])
     before = audit_rows(store_path)
     Editor(store, ADMIN).add_follow_up(point["id"], {"date": TODAY, "text": "已解决", "status": "已解决"},
                                            point["version"])

@@ -7,7 +7,7 @@ import pyogrio
 import pytest
 
 from loaders import config
-from loaders.store import initialise
+from loaders.store import GeoPackageStore, StoreUnavailable, initialise
 
 SAMPLES = pd.read_csv(config.geodata_dir() / "sample_points.csv", dtype=str, keep_default_na=False)
 def test_store_is_a_geopackage_that_gdal_reads_as_point_layer_in_wgs84(store_path):
@@ -41,3 +41,10 @@ def test_force_init_writes_a_timestamped_backup_first(store_path, store):
     assert "备份前的修改" not in set(store.points()["name"])
     with sqlite3.connect(backup) as old:
         assert old.execute("SELECT name FROM points WHERE id = ?", (point_id,)).fetchone()[0] == "备份前的修改"
+
+
+def test_a_file_written_by_newer_code_is_refused(store_path):
+    with sqlite3.connect(store_path) as connection:
+        connection.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
+    with pytest.raises(StoreUnavailable, match="数据结构版本为 99.*请先升级程序"):
+        GeoPackageStore(store_path)

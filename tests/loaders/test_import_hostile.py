@@ -20,7 +20,7 @@ from loaders import cli, config, export
 from loaders.auth import User
 from loaders.editing import Editor
 from loaders.importing import ImportFileError, archive, build_plan, commit, read
-from loaders.store import PointFilter
+from loaders.store import Filter
 
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile_files  # builders beside this file; tests/ is not a package
@@ -224,7 +224,7 @@ def test_formula_cells_exported_with_an_apostrophe_import_as_typed(tmp_path, sto
     commit(Editor(store, ADMIN), plan)
     assert [store.point_by_external_id(f"F-{i}")["name"] for i in range(5)] == list(hostile_files.FORMULAS)
     # the project's own CSV export of those points re-imports with nothing to change
-    points = store.points(PointFilter())
+    points = store.points(Filter())
     exported = export.export_bytes(points[points["external_id"].str.startswith("F-", na=False)], "csv")
     assert b"'=HYPERLINK" in exported and b"'+1+1" in exported  # neutralised for Excel
     again = build_plan(read(exported, "导出.csv"), store, ADMIN)
@@ -235,7 +235,7 @@ def test_formula_cells_exported_with_an_apostrophe_import_as_typed(tmp_path, sto
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_projects_own_export_reimports_with_nothing_to_change(store, fmt):
-    exported = export.export_bytes(store.points(PointFilter()), fmt)
+    exported = export.export_bytes(store.points(Filter()), fmt)
     plan = build_plan(read(exported, f"襄州一线协商点位.{fmt}"), store, ADMIN)
     assert plan.mapping["external_id"] == "外部编号"  # not 编号, the point id the export also carries
     assert plan.ok, plan.report_lines()[:5]

@@ -16,7 +16,7 @@ import pytest
 from loaders import auth, cli
 from loaders.editing import SESSION_LOST, Editor, PermissionDenied
 from loaders.importing import ImportRefused, build_plan, commit, read
-from loaders.store import PointFilter
+from loaders.store import Filter
 
 HUANGJI, GUYI, ZHANGWAN = "420607102000", "420607104000", "420607001000"
 PASSWORD = "password-123"
@@ -40,7 +40,7 @@ def home(store, code) -> tuple[float, float]:
 
 
 def huangji_point(store) -> dict:
-    return store.point(store.points(PointFilter(unit_codes=(HUANGJI,)))["id"].iloc[0])
+    return store.point(store.points(Filter(unit_codes=(HUANGJI,)))["id"].iloc[0])
 
 
 WRITES = {

@@ -1,4 +1,5 @@
-"""Per-unit table and stacked bar chart by stage (Altair, drawn with the vega bundled in Streamlit)."""
+"""Counts per town and stage: the table and the stacked bar chart of the map pages (Altair, drawn with the vega
+bundled in Streamlit); the 大屏 draws the same table in its own dark chart."""
 from __future__ import annotations
 
 import altair as alt
@@ -6,22 +7,25 @@ import pandas as pd
 import streamlit as st
 
 from loaders import model
+from loaders.units import Units
 
 from ..data import OTHER_UNIT, View
 from ..pointlayer import STAGE_COLORS
 
 
-def unit_table(view: View, units: pd.DataFrame, chosen: tuple[str, ...]) -> pd.DataFrame:
-    """Rows: the chosen units (all 17 when none), then 其他 if any point lies outside them; columns: stages, 合计."""
-    codes = list(chosen) if chosen else list(units["code"])
-    names = dict(zip(units["code"], units["short_name"]))
+def unit_table(view: View, units: Units, chosen: tuple[str, ...], *, other: bool = True,
+               total: bool = True) -> pd.DataFrame:
+    """Rows: the chosen units (the network's 17 when none, by short name), then 其他 if `other` and any point lies
+    outside them; columns: the stages, then 合计 if `total`."""
+    codes = list(chosen) if chosen else [u.code for u in units.network]
     table = view.unit_stage.reindex(codes, fill_value=0)
     extra = [c for c in view.unit_stage.index if c not in codes]
-    if extra:
+    if other and extra:
         table.loc[OTHER_UNIT] = view.unit_stage.loc[extra].sum()
     table = table.reindex(columns=list(model.STAGES), fill_value=0).astype(int)
-    table["合计"] = table.sum(axis=1)
-    table.index = [names.get(c, c) for c in table.index]
+    if total:
+        table["合计"] = table.sum(axis=1)
+    table.index = [units.short(c) for c in table.index]
     table.index.name = "乡镇（街道）"
     return table
 
@@ -49,7 +53,7 @@ def stage_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
-def section(view: View, units: pd.DataFrame, chosen: tuple[str, ...]) -> None:
+def section(view: View, units: Units, chosen: tuple[str, ...]) -> None:
     table = unit_table(view, units, chosen)
     left, right = st.columns([1, 1.25])
     with left:

@@ -1,20 +1,19 @@
-"""The one page component behind 总览 and the 示范点/水井/桥梁/问题点 pages (called with a kind).
+"""The one page behind 总览 and the 示范点/水井/桥梁/问题点 pages (called with a kind).
 
 A storyboard: read the filters (URL), get one filtered dataset, then draw headline, KPIs, map with the detail panel,
 per-town table and chart, point table and exports -- all from that dataset.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
-from loaders import clock, model
-from loaders.store import PointFilter
+from loaders import model
+from loaders.filters import Filter
+from loaders.units import Units
 
 from .. import basemaps, data, mapview
 from ..pointlayer import clicked_row
-from . import banner, detail, exports, filters, kpis, pointtable, selection, units
+from . import banner, detail, exports, filters, kpis, pointtable, selection, unit_stages
 from .safe import md_text
 
 BASE_KEY = "xz_base"
@@ -50,16 +49,7 @@ def base_selector() -> basemaps.BaseMap:
     return basemaps.get(key)
 
 
-def _date_bounds() -> tuple[dt.date, dt.date]:
-    everything = data.filtered(PointFilter()).points
-    dates = everything["opened_on"].dropna()
-    if not len(dates):
-        today = clock.today()
-        return today, today
-    return dt.date.fromisoformat(min(dates)), dt.date.fromisoformat(max(dates))
-
-
-def _map_view(state: filters.FilterState, provider: basemaps.BaseMap, geography: data.MapGeography,
+def _map_view(state: Filter, units: Units, provider: basemaps.BaseMap, geography: data.MapGeography,
               view: data.View) -> mapview.MapView:
     """Move the map only when asked: a table row or shared link (centre on a point) or a change of towns."""
     ss = st.session_state
@@ -71,18 +61,15 @@ def _map_view(state: filters.FilterState, provider: basemaps.BaseMap, geography:
             (record["lon"], record["lat"]) if record else (None, None))
         if lon is not None:
             result = mapview.view_for_point(lon, lat, gcj02=provider.gcj02)
-            ss[_VIEW], ss[_VIEW_FOR] = result, (state.units, provider.key)
+            ss[_VIEW], ss[_VIEW_FOR] = result, (state.unit_codes, provider.key)
             return result
-    if ss.get(_VIEW) is None or ss.get(_VIEW_FOR) != (state.units, provider.key):
-        boxes = [geography.bounds.get(data.area_code_of_unit(code)) for code in state.units]
-        boxes = [b for b in boxes if b] or [geography.bounds[""]]
-        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-        ss[_VIEW], ss[_VIEW_FOR] = mapview.view_for_bounds(box), (state.units, provider.key)
+    if ss.get(_VIEW) is None or ss.get(_VIEW_FOR) != (state.unit_codes, provider.key):
+        box = mapview.towns_box(geography, units, state.unit_codes)
+        ss[_VIEW], ss[_VIEW_FOR] = mapview.view_for_bounds(box), (state.unit_codes, provider.key)
     return ss[_VIEW]
 
 
-def _handle_click(result: dict, state: filters.FilterState, view: data.View, network: set[str],
-                  names: dict[str, str]) -> None:
+def _handle_click(result: dict, state: Filter, view: data.View, units: Units) -> None:
     """A new click on the map: an area filters to its town, a point opens its details (then rerun to redraw)."""
     ss = st.session_state
     token = mapview.click_token(result)
@@ -94,12 +81,12 @@ def _handle_click(result: dict, state: filters.FilterState, view: data.View, net
     properties = drawing.get("properties") or {}
     if "code" in properties:
         code = str(properties["code"])
-        if code in network:
-            if state.units != (code,):
-                filters.request(state.but(units=(code,)))
+        if code in {u.code for u in units.network}:
+            if state.unit_codes != (code,):
+                filters.request(state.but(unit_codes=(code,)))
                 st.rerun()
         else:
-            st.toast(f"{md_text(names.get(code, properties.get('short_name', '')))}不在一线协商网络的 17 个乡镇（街道）内。")
+            st.toast(f"{md_text(units.short(code, properties.get('short_name', '')))}不在一线协商网络的 17 个乡镇（街道）内。")
         return
     for frame in view.parts.values():
         row = clicked_row(frame, drawing)
@@ -112,24 +99,24 @@ def _handle_click(result: dict, state: filters.FilterState, view: data.View, net
 
 
 def render(kind: str | None = None) -> None:
-    network_units = data.network_units()
-    all_names = data.unit_names()
-    state = filters.sidebar(network_units, kind, _date_bounds())
+    units = data.units()
+    short_names = units.names(short=True)
+    state = filters.sidebar(units, kind, data.date_range())
     provider = base_selector()
-    where = state.point_filter(kind)
+    where = state.of_kind(kind)
     view = data.filtered(where)
     selected = selection.current()
 
     st.html(PAGE_CSS)
     st.markdown(f"### {TITLE} · {model.kind_label(kind) if kind else '总览'}")
-    st.caption(md_text(filters.describe(state, network_units, kind)) + f"　|　共 {view.total} 个点位")
+    st.caption(md_text(state.describe(units, kind)) + f"　|　共 {view.total} 个点位")
     banner.sample_banner(view)
     kpis.cards(view, kind)
 
     geography = data.map_geography(provider.gcj02)
     base_map = mapview.build_base_map(provider, geography, (kind,) if kind else tuple(model.KINDS))
-    map_view = _map_view(state, provider, geography, view)
-    groups = [mapview.selection_layer(geography, tuple(data.area_code_of_unit(c) for c in state.units))]
+    map_view = _map_view(state, units, provider, geography, view)
+    groups = [mapview.selection_layer(geography, units.areas_of(state.unit_codes))]
     groups += mapview.point_groups(view.parts, gcj02=provider.gcj02, highlight_id=selected)
     map_column, detail_column = st.columns([2.6, 1], gap="medium")
     with map_column:
@@ -138,13 +125,13 @@ def render(kind: str | None = None) -> None:
                    "点击乡镇范围只看该乡镇，点击点位查看详情。")
     in_view = bool(selected) and bool((view.points["id"] == selected).any())
     with detail_column:
-        detail.panel(selected, all_names, in_view)
-    _handle_click(result, state, view, set(network_units["code"]), all_names)
+        detail.panel(selected, short_names, in_view)
+    _handle_click(result, state, view, units)
     selection.sync_url()
 
     if view.total == 0:
         st.warning("没有符合当前筛选条件的点位。可以放宽条件，或点击侧栏的「重置筛选」。")
-    units.section(view, network_units, state.units)
+    unit_stages.section(view, units, state.unit_codes)
     st.markdown("##### 点位列表")
     exports.buttons(where, kind, view.total)
-    pointtable.table(view, all_names)
+    pointtable.table(view, short_names)

@@ -1,0 +1,108 @@
+"""The 大屏's map: the shared offline base map recoloured for a dark room (deterministic, so streamlit-folium never
+remounts it), the layers that change (the toured town's outline, the points, the toured town's points enlarged) and
+the view (the toured town, the preset towns, or the district)."""
+from __future__ import annotations
+
+import folium
+from branca.element import Element
+from streamlit_folium import st_folium
+
+from loaders import model
+
+from ... import basemaps, data, mapview
+from ...pointlayer import points_layer
+from . import tour
+from .snapshot import Snapshot
+
+MAP_HEIGHT = 758
+MAP_WIDTH = 990  # the centre column at 1920 px, for choosing a zoom that fits a unit
+ZOOM_SNAP = 0.25  # fractional zoom: a unit or the district fills the big map
+ZOOM_MARGIN = 0.12
+ZOOM_RANGE = (7.0, 14.0)
+MAP_KEY = "xz_screen_map"
+DARK_AREAS = ("#12305a", "#0f3a55", "#173a66", "#10354e", "#1a3260", "#0d3b4f", "#15355c", "#113057")
+DARK_AREA_OF = dict(zip(mapview.AREA_PALETTE, DARK_AREAS))
+HIGHLIGHT = "#ffd166"
+TOURED_STYLE = {"color": HIGHLIGHT, "weight": 4, "fill": True, "fillColor": HIGHLIGHT, "fillOpacity": 0.10}
+
+DARK_MAP_CSS = """<style>
+.leaflet-container { background: #050f1f !important; font-family: 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; }
+.xz-area-label div { color: #d7e6fb !important; font-size: 15px !important; font-weight: 600 !important;
+  text-shadow: 0 0 4px #050f1f, 0 0 3px #050f1f, 0 0 2px #050f1f !important; }
+.xz-area-label.xz-outside div { color: #7d8797 !important; font-size: 13px !important; font-weight: 400 !important; }
+.xz-control { background: rgba(6, 20, 40, 0.86) !important; color: #cfe0f5 !important; border: 1px solid #1d4877;
+  box-shadow: 0 0 12px rgba(0, 0, 0, 0.5) !important; font-size: 14px !important; }
+.xz-legend b { color: #8fd3ff; }
+.xz-note { color: #8aa0bb !important; font-size: 12px !important; max-width: 300px !important; }
+.leaflet-control-scale-line { background: rgba(6, 20, 40, 0.7); color: #cfe0f5; border-color: #5b7da6; }
+.leaflet-control-attribution { background: rgba(6, 20, 40, 0.7) !important; color: #6f86a3 !important; }
+.leaflet-control-attribution a { color: #8fb7e0 !important; }
+.leaflet-control-zoom { display: none; }
+.leaflet-tooltip { background: #0b1f3a; color: #e8f1ff; border-color: #1d4877; }
+</style>"""
+
+
+def _dark_area(feature: dict) -> dict:
+    props = feature["properties"]
+    if not props.get("in_network"):
+        return {"fillColor": "#1a1f2a", "color": "#4b5563", "weight": 1, "dashArray": "4 3", "fillOpacity": 0.85}
+    return {"fillColor": DARK_AREA_OF.get(props.get("fill"), DARK_AREAS[0]), "color": "#3f7cc0", "weight": 1.2,
+            "fillOpacity": 0.92}
+
+
+def _dark_outline(feature: dict) -> dict:
+    return {"color": "#4fc3f7", "weight": 3, "fill": False}
+
+
+def _no_highlight(feature: dict) -> dict:
+    return {"weight": 1.2}
+
+
+def dark_base_map(geography: data.MapGeography, kinds: tuple[str, ...]) -> folium.Map:
+    """The shared offline base map, recoloured for a dark room. Deterministic: same inputs, same script."""
+    m = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography, kinds)
+    for child in m._children.values():
+        if isinstance(child, folium.GeoJson):
+            if child.layer_name == "区界":
+                child.style_function = _dark_outline
+            else:
+                child.style_function = _dark_area
+                child.highlight_function = _no_highlight
+    m.options["zoom_snap"] = ZOOM_SNAP
+    m.options["zoom_control"] = False  # nobody touches the screen
+    m.get_root().header.add_child(Element(DARK_MAP_CSS), name="xz_screen_css")
+    return m
+
+
+def layers(snapshot: Snapshot, stop: str) -> list[folium.FeatureGroup]:
+    """What changes on the map: the toured unit's outline, all points, and the toured unit's points enlarged."""
+    towns = (stop,) if stop else snapshot.presets.where.unit_codes
+    groups = [mapview.selection_layer(snapshot.geography, snapshot.units.areas_of(towns), "巡览乡镇", TOURED_STYLE)]
+    for kind, frame in snapshot.view.parts.items():
+        groups.append(points_layer(frame, name=model.kind_label(kind), radius=7, shared_renderer=True))
+        if stop:
+            mine = frame[snapshot.in_area(frame, stop)]
+            if len(mine):
+                groups.append(points_layer(mine.reset_index(drop=True), name=f"{model.kind_label(kind)}（巡览）",
+                                           radius=11, shared_renderer=True))
+    return groups
+
+
+def view(snapshot: Snapshot, stop: str) -> mapview.MapView:
+    """The toured unit; else the preset towns while the tour is off; else the district."""
+    if stop:
+        towns: tuple[str, ...] = (stop,)
+    elif not tour.running():
+        towns = snapshot.presets.where.unit_codes
+    else:
+        towns = ()
+    box = mapview.towns_box(snapshot.geography, snapshot.units, towns)
+    return mapview.view_for_bounds(box, MAP_WIDTH, MAP_HEIGHT, padding=0, zoom_snap=ZOOM_SNAP, zoom_margin=ZOOM_MARGIN,
+                                   zoom_range=ZOOM_RANGE)
+
+
+def show(snapshot: Snapshot, stop: str) -> None:
+    base = dark_base_map(snapshot.geography, snapshot.presets.where.kinds or tuple(model.KINDS))
+    where = view(snapshot, stop)
+    st_folium(base, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=[],
+              feature_group_to_add=layers(snapshot, stop), center=list(where.center), zoom=where.zoom)
