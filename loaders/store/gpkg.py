@@ -19,7 +19,7 @@ import shapely
 from .. import geography as geo
 from .. import model
 from ..clock import TZ
-from . import sqlite
+from . import schema, sqlite
 from .base import StoreError, StoreUnavailable
 from .sqlstore import POINT_COLUMNS, SQLStore, multi, now, quote  # noqa: F401 (POINT_COLUMNS: backup.py)
 from .users import GeoPackageUsers, ensure_schema
@@ -108,6 +108,10 @@ INSERT INTO meta (key, value) VALUES ('data_version', '0'), ('schema', '1');
 """
 
 
+# (version, statements): what brings a file of the version before up to this one. Version 1 is SCHEMA itself.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((schema.SCHEMA_VERSION, ()),)
+
+
 class GeoPackageStore(SQLStore):
     def __init__(self, path: Path | str):
         super().__init__()
@@ -117,10 +121,28 @@ class GeoPackageStore(SQLStore):
             raise StoreUnavailable(problem)
         self._connections = sqlite.Connections(self.path, before_commit=_mark_changed)
         self._users: GeoPackageUsers | None = None
+        self._migrate()
 
     @property
     def location(self) -> str:
         return str(self.path)
+
+    def _migrate(self) -> None:
+        """Apply the migrations the file lacks (MIGRATIONS, in order; meta key `schema` is its version) and refuse a
+        file written by newer code. Version 1 is the schema above; later versions add their statements here."""
+        with self._read() as c:
+            row = c.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        version = int(row[0]) if row and str(row[0]).isdigit() else 1
+        newest = MIGRATIONS[-1][0]
+        if version > newest:
+            raise StoreUnavailable(f"数据文件 {self.path} 的数据结构版本为 {version}，比本程序能处理的版本 {newest} 新："
+                                   "请先升级程序，再打开这个数据文件")
+        for number, statements in MIGRATIONS:
+            if number > version:
+                with self._write() as c:
+                    for statement in statements:
+                        c.execute(statement)
+                    c.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(number),))
 
     @property
     def users(self) -> GeoPackageUsers:
