@@ -64,7 +64,7 @@ def browser_part(row: dict, changes: int, log) -> dict:
     from loaders.store import GeoPackageStore
 
     store = GeoPackageStore(row["_store_path"])
-    units = store.units()
+    units = store.units().frame()
     first = units[units["in_network"]].iloc[0]
     app, label = pagerun.page_under_test()
     result = browser.measure(app, store.path, row["points"], first["name"],

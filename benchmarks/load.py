@@ -153,7 +153,7 @@ def run(sessions: int = 20, minutes: float = 5, points: int = 10_000, interval=(
     app, label = (app, str(app)) if app else pagerun.page_under_test()
     folder = Path(tempfile.mkdtemp(prefix="xz-bench-load-"))
     store, _ = synthetic.build_store(folder / "load.gpkg", points)
-    units = store.units()
+    units = store.units().frame()
     units = list(units[units["in_network"]]["name"]) + ["全部"]
     with browser.serve(app, env={"XZMAP_STORE": str(store.path)}) as (url, pid):
         result = asyncio.run(drive(url, pid, units, sessions, minutes * 60, interval))

@@ -68,7 +68,7 @@ def _set_unit(at: AppTest, name: str | None) -> None:
     kind, widget = _unit_widget(at)
     if kind == "multiselect":
         # The dashboard's town filter holds unit codes and shows their names.
-        units = open_store().units()
+        units = open_store().units().frame()
         code = dict(zip(units["name"], units["code"])).get(name, name) if name else None
         widget.set_value([code] if code else [])
     else:

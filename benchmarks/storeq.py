@@ -16,7 +16,7 @@ except Exception:  # noqa: BLE001 -- pages not there yet, or not importable outs
 
 def typical_filter(store) -> Filter:
     """What a leader clicks: one town (the first network unit), open items only (待办 + 进行中)."""
-    units = store.units()
+    units = store.units().frame()
     first = units[units["in_network"]]["code"].iloc[0]
     return Filter(unit_codes=(first,), stages=model.OPEN_STAGES)
 

@@ -39,7 +39,7 @@ DAYS = (dt.date(2025, 12, 31) - EPOCH).days
 
 def network_areas(store: GeoPackageStore) -> tuple[list[str], list[str], list[shapely.Geometry]]:
     """Codes, short names and areas of the units in the consultation network (17 on the bundled data)."""
-    units = store.units()
+    units = store.units().frame()
     units = units[units["in_network"]]
     areas = {a["code"]: a["geometry"] for a in store.areas()}
     codes = [c for c in units["code"] if c in areas]

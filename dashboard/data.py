@@ -106,9 +106,7 @@ def export_points(where: Filter) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _units(path: str, data_version: int) -> Units:
-    found = _store(path).units()
-    # The one place the dashboard makes its Units; once every store returns Units this is just `found`.
-    return found if isinstance(found, Units) else Units.from_frame(found)
+    return _store(path).units()
 
 
 def units() -> Units:

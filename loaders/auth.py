@@ -147,14 +147,9 @@ def _clean_name(name: str | None) -> str:
 def resolve_units(store, values) -> tuple[str, ...]:
     """Unit codes for names, short names or codes (`黄集镇`, `黄集`, `420607102000`), in the given order, no repeats."""
     units = store.units()
-    lookup: dict[str, str] = {}
-    for code, name, short in zip(units["code"], units["name"], units["short_name"]):
-        for key in (code, name, short):
-            if isinstance(key, str) and key.strip():
-                lookup.setdefault(key.strip(), code)
     codes: list[str] = []
     for value in values or ():
-        code = lookup.get(str(value).strip())
+        code = units.code_of(value)
         if code is None:
             raise AuthError(f"没有名为「{value}」的乡镇（街道）；可用名称、简称或 12 位代码，例如 黄集镇、420607102000")
         if code not in codes:
@@ -163,8 +158,8 @@ def resolve_units(store, values) -> tuple[str, ...]:
 
 
 def unit_names(store, codes) -> list[str]:
-    names = dict(zip(store.units()["code"], store.units()["name"]))
-    return [names.get(code, code) for code in codes]
+    units = store.units()
+    return [units.name(code) for code in codes]
 
 
 def check_role(role: str, units: tuple[str, ...]) -> None:
@@ -277,7 +272,7 @@ def list_users(store, now: dt.datetime | None = None) -> pd.DataFrame:
     """One row per user: name, role, role_label, units (codes), unit_names, disabled, locked_until (only while the
     lock lasts), last_sign_in. Never the password hash."""
     moment = _now(now)
-    names = dict(zip(store.units()["code"], store.units()["name"]))
+    names = store.units().names()
     rows = []
     for record in store.users.all():
         locked = _parse(record["locked_until"])

@@ -12,7 +12,6 @@ from pathlib import Path
 from . import backup, cli_import, cli_users, config, export, model
 from .filters import Filter
 from .store import StoreError, copying, initialise, open_store
-from .units import Units
 
 
 def _add_filter_options(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +50,7 @@ def cmd_init(args) -> int:
 
 def summary(store) -> dict:
     counts = store.counts()
-    units = store.units().set_index("code")
+    units = store.units()
     by = lambda column: {str(k): int(v) for k, v in counts.groupby(column)["n"].sum().items()}
     return {
         "store": store.location,
@@ -61,7 +60,7 @@ def summary(store) -> dict:
         "by_stage": by("stage"),
         "by_status": {kind: {s: int(n) for s, n in group.groupby("status")["n"].sum().items()}
                       for kind, group in counts.groupby("kind")},
-        "by_unit": {str(code): {"name": units.loc[code, "name"] if code in units.index else None,
+        "by_unit": {str(code): {"name": units.name(code) if code in units else None,
                                 **{k: int(n) for k, n in group.groupby("kind")["n"].sum().items()}}
                     for code, group in counts.groupby("unit_code")},
     }
@@ -84,11 +83,11 @@ def cmd_info(args) -> int:
 
 def cmd_export(args) -> int:
     store = open_store(args.store)
-    units = Units.from_frame(store.units())
+    units = store.units()
     points = store.points(_filter(args, units))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(export.export_bytes(points, args.format, store.units()))
+    out.write_bytes(export.export_bytes(points, args.format, units))
     print(f"已导出 {len(points)} 个点位到 {out}")
     return 0
 

@@ -200,7 +200,7 @@ class Editor:
 
     def _units(self) -> Units:
         if self._unit_table is None:  # read once per editor: an import checks every row
-            self._unit_table = Units.from_frame(self.store.units())
+            self._unit_table = self.store.units()
         return self._unit_table
 
     def _geography(self):

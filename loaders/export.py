@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import cells, model
+from .units import Units
 
 # Columns in the order people read them; internal bookkeeping columns are left out.
 EXPORT_COLUMNS = (
@@ -24,11 +25,11 @@ EXPORT_COLUMNS = (
 FORMATS = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "gpkg": ".gpkg"}
 
 
-def prepare(points: pd.DataFrame, units: pd.DataFrame | None = None) -> pd.DataFrame:
+def prepare(points: pd.DataFrame, units: Units | None = None) -> pd.DataFrame:
     """Readable table: kind labels in Chinese, the unit's name beside its code, known columns in order."""
     frame = points.copy()
     if units is not None and "unit_code" in frame:
-        frame["unit_name"] = frame["unit_code"].map(dict(zip(units["code"], units["name"])))
+        frame["unit_name"] = frame["unit_code"].map(units.names())
     if "kind" in frame:
         frame["kind"] = frame["kind"].map(model.kind_label)
     return frame[[c for c in EXPORT_COLUMNS if c in frame]]
@@ -85,7 +86,7 @@ def to_gpkg(frame: pd.DataFrame) -> bytes:
 WRITERS = {"csv": to_csv, "xlsx": to_xlsx, "geojson": to_geojson, "gpkg": to_gpkg}
 
 
-def export_bytes(points: pd.DataFrame, fmt: str, units: pd.DataFrame | None = None) -> bytes:
+def export_bytes(points: pd.DataFrame, fmt: str, units: Units | None = None) -> bytes:
     if fmt not in WRITERS:
         raise ValueError(f"不支持的导出格式「{fmt}」，可选：{'、'.join(WRITERS)}")
     return WRITERS[fmt](prepare(points, units))

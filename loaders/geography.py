@@ -20,8 +20,6 @@ from . import config
 
 _GEOD = Geod(ellps="WGS84")
 
-UNIT_COLUMNS = ("code", "name", "short_name", "type", "lon", "lat", "uncertainty_km", "point_note",
-                "in_network", "area_code", "order")
 
 
 def read_bundled_outline(folder: Path | None = None) -> shapely.Geometry:

@@ -22,7 +22,7 @@ store = open_store()
 
 @st.cache_data
 def unit_options(version: int) -> dict[str, str]:
-    units = store.units()
+    units = store.units().frame()
     units = units[units["in_network"]]
     return dict(zip(units["name"], units["code"]))
 

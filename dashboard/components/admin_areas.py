@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from loaders.importing import ImportFileError, headers, replace_areas
+from loaders.importing import ImportFileError, replace_areas
 from loaders.importing.core import too_large
 from loaders.importing.files import detect_format
-from loaders.importing.plan import unit_lookup
 from loaders.importing.vector import read_polygons
 from loaders.store.base import StoreError
+from loaders.units import Units
 
 from .. import data
 from . import importer, safe, session
@@ -59,30 +59,27 @@ def read_boundary(upload: importer.Upload, source_crs: str | None):
     return frame
 
 
-def matches(frame, field: str, units: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+def matches(frame, field: str, units: Units) -> tuple[pd.DataFrame, list[str], list[str]]:
     """(one row per feature with the unit it matches, unmatched values, network units with no feature)."""
-    area_units = units[units["code"] == units["area_code"]]
-    lookup = unit_lookup(area_units)
-    names = dict(zip(units["code"], units["name"]))
+    area_units = Units(units.with_areas)
     rows, unmatched, found = [], [], set()
     for value in frame[field]:
         text = "" if value is None else str(value).strip()
-        code = lookup.get(headers.normalize(text))
-        rows.append({"文件中的值": text or "（空）", "对应乡镇（街道）": names.get(code, "未匹配") if code else "未匹配"})
+        code = area_units.code_of(text)
+        rows.append({"文件中的值": text or "（空）", "对应乡镇（街道）": units.name(code) if code else "未匹配"})
         if code:
             found.add(code)
         else:
             unmatched.append(text or "（空）")
-    missing = [names[c] for c in area_units.loc[area_units["in_network"], "code"] if c not in found]
+    missing = [u.name for u in area_units.network if u.code not in found]
     return pd.DataFrame(rows), unmatched, missing
 
 
-def best_field(frame, fields: list[str], units: pd.DataFrame) -> str:
-    area_units = units[units["code"] == units["area_code"]]
-    lookup = unit_lookup(area_units)
+def best_field(frame, fields: list[str], units: Units) -> str:
+    area_units = Units(units.with_areas)
 
     def score(field: str) -> int:
-        return sum(1 for v in frame[field] if v is not None and headers.normalize(str(v).strip()) in lookup)
+        return sum(1 for v in frame[field] if v is not None and area_units.code_of(str(v)) is not None)
 
     return max(fields, key=lambda f: (score(f), -fields.index(f)))
 
@@ -119,7 +116,7 @@ def replace_step(store) -> None:
     if not fields:
         st.error(safe.md_text(f"文件「{upload.name}」的要素没有任何属性字段，无法对应到乡镇（街道）"))
         return
-    units = data.units().frame()
+    units = data.units()
     field = st.selectbox("哪个字段是乡镇（街道）的名称或代码", fields, index=fields.index(best_field(frame, fields, units)),
                          format_func=safe.plain, key=f"adm_area_field_{upload.digest}")
     table, unmatched, missing = matches(frame, field, units)

@@ -24,7 +24,7 @@ def file_name(fmt: str, kind: str | None = None, today: dt.date | None = None) -
 
 def export_data(where: Filter, fmt: str) -> bytes:
     """Runs only when a button is clicked: every column of the filtered points."""
-    return export.export_bytes(data.export_points(where), fmt, data.units().frame())  # export takes a frame
+    return export.export_bytes(data.export_points(where), fmt, data.units())
 
 
 def buttons(where: Filter, kind: str | None, total: int) -> None:

@@ -7,10 +7,9 @@ import shapely
 
 from ..editing import Editor
 from ..geography import area_km2
-from . import headers
+from ..units import Units
 from .core import ImportFileError, ImportRefused
 from .files import _load, detect_format
-from .plan import unit_lookup
 
 OVERLAP_TOLERANCE = 0.01  # overlaps up to 1 % of the smaller area are digitising slivers, not errors
 
@@ -52,13 +51,12 @@ def replace_areas(editor: Editor, file, field_name: str, filename: str | None = 
         fields = "、".join(c for c in frame.columns if c != frame.geometry.name)
         raise ImportFileError(f"文件「{name}」中没有字段「{field_name}」（有：{fields}）")
     units = store.units()
-    area_units = units[units["code"] == units["area_code"]]
-    lookup = unit_lookup(area_units)
+    area_units = Units(units.with_areas)
     geometries: dict[str, list] = {}
     unmatched: list[str] = []
     for value, geometry in zip(frame[field_name], frame.geometry):
         text = "" if value is None else str(value).strip()
-        code = lookup.get(headers.normalize(text))
+        code = area_units.code_of(text)
         if code is None:
             unmatched.append(text or "（空）")
             continue
@@ -67,8 +65,8 @@ def replace_areas(editor: Editor, file, field_name: str, filename: str | None = 
             raise ImportFileError(f"文件「{name}」中「{text}」的几何不是面（{getattr(geometry, 'geom_type', '空')}）")
         geometries.setdefault(code, []).append(geometry)
     merged = {code: _polygonal(shapely.union_all(parts)) for code, parts in geometries.items()}
-    names = dict(zip(units["code"], units["name"]))
-    missing = [names[c] for c in area_units.loc[area_units["in_network"], "code"] if c not in merged]
+    names = units.names()
+    missing = [u.name for u in area_units.network if u.code not in merged]
     if missing:
         raise ImportRefused(f"文件「{name}」缺少这些乡镇（街道）的范围：{'、'.join(missing)}；未做任何修改"
                             + (f"（未匹配的要素：{'、'.join(unmatched)}）" if unmatched else ""))

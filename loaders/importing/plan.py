@@ -19,7 +19,7 @@ import pandas as pd
 from .. import coords, model
 from ..auth import User
 from ..editing import Editor
-from ..store.base import PointFilter
+from ..filters import Filter
 from . import headers
 from .core import ImportFileError, Table
 
@@ -155,16 +155,6 @@ def _display(value):
     return str(value)
 
 
-def unit_lookup(units: pd.DataFrame) -> dict[str, str]:
-    """Every way staff write a unit (code, full name, short name, name without 镇/街道) → its code."""
-    lookup: dict[str, str] = {}
-    for row in units.itertuples(index=False):
-        for key in (row.code, row.name, row.short_name):
-            if isinstance(key, str) and key:
-                lookup.setdefault(headers.normalize(key), row.code)
-    return lookup
-
-
 def _coordinate(value, axis: str):
     """(degrees or None, error message or None) from a cell: a number, decimal text or DMS text."""
     if value is None:
@@ -206,7 +196,7 @@ def _check_mapping(table: Table, mapping: dict, kind: str | None) -> list[str]:
 
 def _existing(store) -> tuple[dict[str, dict], dict[str, dict], dict[tuple, str]]:
     """The stored points by external id, by their own id, and by (kind, name, position)."""
-    points = store.points(PointFilter(include_deleted=True))
+    points = store.points(Filter(include_deleted=True))
     by_external: dict[str, dict] = {}
     by_id: dict[str, dict] = {}
     by_identity: dict[tuple, str] = {}
@@ -326,9 +316,8 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
 
     # Units and the district ----------------------------------------------------------------------------
     units = store.units()
-    unit_codes = set(units["code"])
-    unit_names = dict(zip(units["code"], units["name"]))
-    lookup = unit_lookup(units)
+    unit_codes = set(units.codes)
+    unit_names = units.names()
     geography = store.geography()
     in_china = raw & (lon >= model.LON_RANGE[0]) & (lon <= model.LON_RANGE[1]) \
         & (lat >= model.LAT_RANGE[0]) & (lat <= model.LAT_RANGE[1])
@@ -389,7 +378,7 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
         if unit_value is not None:
             text = _display(unit_value)
             if text not in unit_codes_of:
-                unit_codes_of[text] = lookup.get(headers.normalize(text))
+                unit_codes_of[text] = units.code_of(text)
             unit_code = unit_codes_of[text]
             if unit_code is None:
                 problem(i, mapping["unit"], unit_value, "不是本区的乡镇（街道）名称或代码")

@@ -10,10 +10,10 @@ from pathlib import Path
 from .. import config
 from ..filters import Filter
 from . import gpkg
-from .base import Change, NotFoundError, PointFilter, StaleEditError, Store, StoreError, StoreUnavailable
+from .base import Change, NotFoundError, StaleEditError, Store, StoreError, StoreUnavailable
 from .gpkg import GeoPackageStore
 
-__all__ = ["Change", "Filter", "GeoPackageStore", "NotFoundError", "PointFilter", "StaleEditError", "Store",
+__all__ = ["Change", "Filter", "GeoPackageStore", "NotFoundError", "StaleEditError", "Store",
            "StoreError", "StoreUnavailable", "initialise", "is_database_url", "open_store"]
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..filters import Filter
 from ..geography import Geography
+from ..units import Units
 
 if TYPE_CHECKING:
     from .users import UserStore
@@ -88,7 +89,8 @@ class Store(abc.ABC):
     def history(self, point_id: str | None = None, limit: int = 200) -> pd.DataFrame: ...
 
     @abc.abstractmethod
-    def units(self) -> pd.DataFrame: ...
+    def units(self) -> Units:
+        """The town-level units, in display order (see loaders.units)."""
 
     @abc.abstractmethod
     def areas(self) -> list[dict]:
@@ -162,5 +164,3 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def users(self) -> UserStore: ...
 
-
-PointFilter = Filter  # transitional name, removed once every caller says Filter

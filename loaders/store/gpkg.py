@@ -19,6 +19,7 @@ import shapely
 from .. import geography as geo
 from .. import model
 from ..clock import TZ
+from ..units import COLUMNS as UNIT_COLUMNS
 from . import schema, sqlite
 from .base import StoreError, StoreUnavailable
 from .sqlstore import POINT_COLUMNS, SQLStore, multi, now, quote  # noqa: F401 (POINT_COLUMNS: backup.py)
@@ -229,7 +230,7 @@ def _load_geography(connection, geodata: Path) -> None:
              bool(area["in_network"]), bool(area.get("schematic", True)), area.get("basis")),
         )
     units = geo.read_bundled_units(geodata)
-    columns = list(geo.UNIT_COLUMNS)
+    columns = list(UNIT_COLUMNS)
     connection.executemany(
         f"INSERT INTO units ({', '.join(map(quote, columns))}) VALUES ({', '.join('?' * len(columns))})",
         [tuple(None if pd.isna(v) else v for v in row) for row in units[columns].itertuples(index=False)],

@@ -18,7 +18,7 @@ from .. import clock, model
 from .. import geography as geo
 from ..filters import Filter
 from ..units import COLUMNS as UNIT_COLUMNS
-from ..units import Units
+from ..units import Unit, Units
 from . import checksum, schema
 from .base import Change, NotFoundError, StaleEditError, Store, StoreError
 from .where import where_sql
@@ -179,12 +179,14 @@ class SQLStore(Store):
             frame[column] = frame[column].map(lambda v: parse_json(v, {}))
         return frame
 
-    def units(self) -> pd.DataFrame:
+    def units(self) -> Units:
         with self._read() as c:
             rows = c.execute(f'SELECT {", ".join(map(quote, UNIT_COLUMNS))} FROM units ORDER BY "order"').fetchall()
-        frame = pd.DataFrame.from_records(rows, columns=list(UNIT_COLUMNS))
-        frame["in_network"] = frame["in_network"].astype(bool)
-        return frame
+        units = []
+        for row in rows:
+            values = dict(zip(UNIT_COLUMNS, row))
+            units.append(Unit(**{**values, "in_network": bool(values["in_network"])}))
+        return Units(tuple(units))
 
     def areas(self) -> list[dict]:
         with self._read() as c:
@@ -350,7 +352,7 @@ class SQLStore(Store):
             return self._update(c, point_id, changes, current["version"], user, action="revert")
 
     def replace_areas(self, areas: dict, basis: str, user: str) -> list[str]:
-        units = Units.from_frame(self.units())
+        units = self.units()
         with self._write() as c:
             existing = {r[0] for r in c.execute("SELECT code FROM unit_areas").fetchall()}
             for code, geometry in areas.items():

@@ -99,8 +99,7 @@ def test_filter_change_keeps_the_map_mounted_and_zoom(page, server, wait_for_app
 
 
 def test_clicking_a_point_shows_its_details_and_an_area_filters(page, server, wait_for_app, map_frame):
-    units = server["store"].units()
-    code = units.loc[units["short_name"] == "黄龙", "code"].iloc[0]
+    code = server["store"].units().code_of("黄龙")
     expected = len(server["store"].points(Filter(unit_codes=(code,))))
     frame = _open(page, server["url"] + "/?unit=" + quote("黄龙"), wait_for_app, map_frame, expected)
     page.wait_for_timeout(1500)  # let streamlit-folium finish wiring its click handlers

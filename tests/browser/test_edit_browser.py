@@ -23,9 +23,9 @@ def server(browser, streamlit_server, tmp_path_factory):
     initialise(path, config.geodata_dir())
     store = GeoPackageStore(path)
     auth.add_user(store, "hj", PASSWORD, "editor", ["黄集镇"])
-    units = store.units().set_index("short_name")
+    home = store.units().get(store.units().code_of("黄集"))
     return {"url": streamlit_server(APP, env={"XZMAP_STORE": str(path)}), "store": store,
-            "code": units.loc["黄集", "code"], "home": (float(units.loc["黄集", "lat"]), float(units.loc["黄集", "lon"]))}
+            "code": home.code, "home": (home.lat, home.lon)}
 
 
 def _click_map(page, frame, lat, lng):

@@ -78,7 +78,7 @@ def test_a_save_after_the_editor_was_disabled_writes_nothing(page, hostile_serve
     main.get_by_role("button", name="登录").click()
     page.get_by_text("可修改黄集镇的点位").wait_for()
     frame = map_frame(page)
-    code = store.units().set_index("short_name").loc["黄集", "code"]
+    code = store.units().code_of("黄集")
     record = store.points(Filter(unit_codes=(code,))).iloc[0]
     frame.evaluate("([lat, lng]) => { window.map.setView([lat, lng], 16, {animate: false}); }",
                    [float(record["lat"]), float(record["lon"])])

@@ -31,9 +31,8 @@ def open_signed_in(store, page: str, role: str | None = "admin", units=(), name:
 
 
 def units_of(store) -> Units:
-    """The store's units as the one Units object (`store.units()` returns a DataFrame until every store gives Units)."""
-    found = store.units()
-    return found if isinstance(found, Units) else Units.from_frame(found)
+    """The store's units (the one Units object)."""
+    return store.units()
 
 
 def map_args(at: AppTest) -> dict:

@@ -37,8 +37,8 @@ def test_an_edit_saved_on_the_page_lands_in_the_store(any_store):
 
 
 def test_an_import_on_the_page_writes_its_rows(any_store):
-    units = any_store.units().set_index("code")
-    lon, lat = float(units.loc[HUANGJI, "lon"]), float(units.loc[HUANGJI, "lat"])
+    unit = any_store.units().get(HUANGJI)
+    lon, lat = unit.lon, unit.lat
     data = pd.DataFrame([{"编号": f"E-{i}", "名称": f"新井{i}", "类型": "水井", "状态": "规划", "经度": lon + i * 1e-4,
                           "纬度": lat} for i in range(3)]).to_csv(index=False).encode("utf-8")
     at = open_signed_in(any_store, "views/import_data.py")

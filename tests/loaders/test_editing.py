@@ -19,8 +19,8 @@ TODAY = dt.date.today().isoformat()
 
 def position(store, code):
     """A spot inside a unit's (schematic) area: its reference point."""
-    units = store.units().set_index("code")
-    lon, lat = float(units.loc[code, "lon"]), float(units.loc[code, "lat"])
+    unit = store.units().get(code)
+    lon, lat = unit.lon, unit.lat
     assert store.geography().unit_at(lon, lat) == code
     return lon, lat
 
@@ -137,7 +137,7 @@ def test_admin_may_change_any_unit(store):
     lon, lat = position(store, ZHANGWAN)
     assert editor.update(point["id"], {"lon": lon, "lat": lat}, point["version"])["unit_code"] == ZHANGWAN
     assert store.point(editor.add(well(store, HUANGJI)))["unit_code"] == HUANGJI
-    assert set(editor.editable_unit_codes()) == set(store.units()["code"])
+    assert set(editor.editable_unit_codes()) == set(store.units().codes)
 
 
 def test_what_pages_ask_before_showing_controls(store):

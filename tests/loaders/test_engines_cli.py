@@ -49,8 +49,8 @@ def test_export_with_filters(any_store, tmp_path, capsys):
 
 def test_import_as_a_user_writes_through_the_editor(any_store, tmp_path, capsys):
     auth.add_user(any_store, "黄集编辑", "password-123", "editor", ["黄集镇"])
-    units = any_store.units().set_index("code")
-    lon, lat = float(units.loc[HUANGJI, "lon"]), float(units.loc[HUANGJI, "lat"])
+    unit = any_store.units().get(HUANGJI)
+    lon, lat = unit.lon, unit.lat
     path = tmp_path / "新井.csv"
     pd.DataFrame([{"编号": "HJ-77", "名称": "新打的井", "类型": "水井", "状态": "钻井中", "经度": lon, "纬度": lat}]
                  ).to_csv(path, index=False)

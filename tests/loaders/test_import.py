@@ -14,14 +14,21 @@ import pytest
 from loaders import auth, coords
 from loaders.auth import User
 from loaders.editing import Editor, PermissionDenied
-from loaders.importing import (ImportFileError, ImportRefused, build_plan, commit, detect_mapping, read,
-                               replace_areas)
-from loaders.importing import archive
+from loaders.importing import (
+    ImportFileError,
+    ImportRefused,
+    archive,
+    build_plan,
+    commit,
+    detect_mapping,
+    read,
+    replace_areas,
+)
 from loaders.store import GeoPackageStore
 
 sys.path.insert(0, str(Path(__file__).parent))
-import import_files as files  # noqa: E402  (fixture builders beside this file; tests/ is not a package)
-from import_files import HUANGJI, ZHANGWAN  # noqa: E402
+import import_files as files
+from import_files import HUANGJI, ZHANGWAN
 
 ADMIN = User("管理员", "admin")
 REPO = Path(__file__).resolve().parents[2]
@@ -66,7 +73,7 @@ def test_csv_title_row_above_the_header_counts_in_line_numbers():
 
 
 def test_undecodable_csv_names_the_file_and_the_line():
-    data = "编号,名称\n1,好\n".encode("utf-8") + b"2,\x80\xff\xfe\n"
+    data = "编号,名称\n1,好\n".encode() + b"2,\x80\xff\xfe\n"
     with pytest.raises(ImportFileError, match=r"「坏.csv」无法识别文字编码（第 3 行"):
         read(data, "坏.csv")
 
@@ -74,7 +81,7 @@ def test_undecodable_csv_names_the_file_and_the_line():
 @pytest.mark.parametrize("data, name, message", [
     (b"", "empty.csv", "是空的"),
     ("名称,状态,经度,纬度\n".encode(), "header_only.csv", "只有表头"),
-    ("\n\n ,, \n".encode(), "blank.csv", "没有任何内容"),
+    (b"\n\n ,, \n", "blank.csv", "没有任何内容"),
     (b"\x00\x01binary", "x.dat", "格式无法识别"),
     (b"whatever", "old.xls", "旧版 Excel"),
     (b"whatever", "points.shp", "一起压缩成 zip"),
@@ -386,7 +393,7 @@ def test_kill_during_import_leaves_the_store_exactly_as_before(tmp_path, store_p
                 os._exit(9)
         commit(Editor(store, plan.user), plan, on_row=die)
     """)
-    done = subprocess.run([sys.executable, "-c", script, str(store_path), str(path)], cwd=REPO, timeout=60,
+    done = subprocess.run([sys.executable, "-c", script, str(store_path), str(path)], check=False, cwd=REPO, timeout=60,
                           capture_output=True, text=True)
     assert done.returncode == 9, done.stderr
     assert snapshot(store_path) == before
@@ -433,7 +440,7 @@ def test_replacing_areas_is_refused_when_a_unit_is_missing_or_areas_overlap(stor
 
 def run_cli(*args, store):
     env = {**os.environ, "XZMAP_STORE": str(store)}
-    return subprocess.run([sys.executable, "-m", "loaders", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "loaders", *args], check=False, capture_output=True, text=True,
                           env=env, timeout=60, cwd=REPO)
 
 

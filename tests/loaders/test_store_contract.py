@@ -237,7 +237,8 @@ def test_date_range_spans_the_registered_dates(store):
 
 def test_the_geography_and_units_after_init(store):
     units = store.units()
-    assert len(units) == 22 and int(units["in_network"].sum()) == 17
+    assert len(units) == 22 and len(units.network) == 17 and units.code_of("黄集") == HUANGJI
+    assert units.name(HUANGJI) == "黄集镇" and units.short(HUANGJI) == "黄集"
     areas = store.areas()
     assert len(areas) == 19 and sum(1 for a in areas if a["in_network"]) == 17
     assert all(a["schematic"] for a in areas)

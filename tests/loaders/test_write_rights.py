@@ -35,8 +35,8 @@ def snapshot(store_path) -> tuple:
 
 
 def home(store, code) -> tuple[float, float]:
-    units = store.units().set_index("code")
-    return float(units.loc[code, "lon"]), float(units.loc[code, "lat"])
+    unit = store.units().get(code)
+    return unit.lon, unit.lat
 
 
 def huangji_point(store) -> dict:
