@@ -8,7 +8,7 @@ PORT   ?= 8501
 STORE  ?= $(or $(XZMAP_STORE),var/xiangzhou.gpkg)
 VENDOR := dashboard/static/vendor/.installed
 
-.PHONY: setup run test bench store assets system-test-deps pg pg-stop lint clean
+.PHONY: setup run test bench store assets system-test-deps system-pg-deps pg pg-stop lint clean
 
 setup: $(VENV)/.installed $(VENDOR) store
 
@@ -39,29 +39,42 @@ run: setup
 	@XZMAP_STORE=$(STORE) $(BIN)/python -m loaders users hint || true
 	XZMAP_STORE=$(STORE) $(BIN)/python -m streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT)
 
-# Browser tests need Debian's Chromium and CJK fonts, the PostGIS tests PostgreSQL 15 with PostGIS; installed here
-# when missing and running as root (one apt-get for all of them).
+# Browser tests need Debian's Chromium and CJK fonts, the PostGIS tests (and `make pg`) PostgreSQL 15 with PostGIS;
+# installed here when missing and running as root, in one apt-get call (`apt-get update` only then).
+PG_PACKAGES = $(strip \
+  $(if $(wildcard /usr/lib/postgresql/15/bin/initdb),,postgresql-15) \
+  $(if $(wildcard /usr/share/postgresql/15/extension/postgis.control),,postgresql-15-postgis-3))
 SYSTEM_PACKAGES = $(strip \
   $(if $(shell command -v chromium),,chromium) \
   $(if $(shell fc-list 2>/dev/null | grep -i "noto.*cjk"),,fonts-noto-cjk) \
-  $(if $(wildcard /usr/lib/postgresql/15/bin/initdb),,postgresql-15) \
-  $(if $(wildcard /usr/share/postgresql/15/extension/postgis.control),,postgresql-15-postgis-3))
+  $(PG_PACKAGES))
 
-system-test-deps:
-	@if [ -n "$(SYSTEM_PACKAGES)" ]; then \
+# $(call apt_install,PACKAGES,WHO): as root installs PACKAGES (if any); otherwise says what to install and fails.
+define apt_install
+	@if [ -n "$(1)" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	    echo "installing Debian packages for $(2): $(1)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
 	  else \
-	    echo "The tests need: apt-get install $(SYSTEM_PACKAGES) (run as root, or ask an admin)"; exit 1; \
+	    echo "Debian packages missing for $(2): apt-get install $(1) (run as root, or ask an admin)"; exit 1; \
 	  fi; \
 	fi
+endef
 
-# A local throw-away PostGIS for trying the shared engine: prints the XZMAP_STORE to use with `make run`.
-pg: setup system-test-deps
-	$(BIN)/python -m tools.pgserver start var/pg --port $(or $(PGPORT),5433)
+system-test-deps:
+	$(call apt_install,$(SYSTEM_PACKAGES),the tests)
 
-pg-stop:
-	$(BIN)/python -m tools.pgserver stop var/pg
+system-pg-deps:
+	$(call apt_install,$(PG_PACKAGES),a PostGIS server)
+
+# A local throw-away PostGIS for trying the PostGIS engine (tools/pgserver.py, the same server the tests start):
+# prints the XZMAP_STORE to use with `make run`. Its data stays in var/pg; `make pg` again restarts it (also after a
+# crash), `make pg-stop` stops it. PGPORT=5434 make pg when 5433 is taken.
+pg: $(VENV)/.installed system-pg-deps
+	@$(BIN)/python -m tools.pgserver start var/pg --port $(or $(PGPORT),5433)
+
+pg-stop: $(VENV)/.installed
+	@$(BIN)/python -m tools.pgserver stop var/pg
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/python -m ruff check .
