@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 import streamlit as st
 
 from dashboard import memory
-from dashboard.components import notices, session
+from dashboard.components import localise, notices, session
 from dashboard.folium_runtime import prepare as prepare_maps
 from loaders.store import StoreUnavailable
 
@@ -87,6 +87,8 @@ def main() -> None:
     try:
         session.gate_viewing()
         session.account_box()
+        with st.sidebar:
+            localise.streamlit_words()
         page.run()
     except StoreUnavailable as problem:  # missing, damaged, read-only or locked: say so calmly, never a traceback
         notices.store_unavailable(problem)

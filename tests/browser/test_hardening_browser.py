@@ -126,3 +126,33 @@ def test_a_missing_or_damaged_store_shows_a_calm_message(page, streamlit_server,
             assert expected in text and "python -m loaders" in text, text[:500]
     assert path.exists() == (damage != "missing")  # looking never creates a store
     assert page.blocked_requests == []
+
+
+def test_the_uploader_speaks_chinese_and_refuses_a_big_file_in_chinese(page, streamlit_server, tmp_path_factory,
+                                                                       wait_for_app):
+    """Streamlit's own uploader words ("Drag and drop", "Browse files", "File must be … or smaller") in Chinese."""
+    path = tmp_path_factory.mktemp("upload_words") / "xiangzhou.gpkg"
+    initialise(path, config.geodata_dir())
+    auth.add_user(GeoPackageStore(path), "管理员", PASSWORD, "admin")
+    url = streamlit_server(APP, env={"XZMAP_STORE": str(path), "XZMAP_UPLOAD_MB": "1"})
+    page.goto(url + "/import")
+    wait_for_app(page)
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_label("用户名").fill("管理员")
+    main.get_by_label("密码").fill(PASSWORD)
+    main.get_by_role("button", name="登录").click()
+    uploader = page.locator('[data-testid="stFileUploader"]')
+    uploader.get_by_text("上传", exact=True).wait_for()
+    words = uploader.inner_text()
+    assert "文件格式" in words and "per file" not in words and "Upload" not in words
+    # Over the widget's own limit: Streamlit refuses it in the browser -- in Chinese now.
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "大文件.csv", "mimeType": "text/csv", "buffer": b"x" * (3 * 1024 * 1024)}])
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stFileUploader\"]')"
+                           ".innerText.includes('文件不能超过')")
+    assert "File must be" not in uploader.inner_text()
+    # Just over the app's limit: the page itself refuses it, naming the file and its size.
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "稍大.csv", "mimeType": "text/csv", "buffer": b"x" * (1024 * 1024 + 5000)}])
+    wait_for_app(page)
+    page.get_by_text("文件「稍大.csv」大小为").wait_for()
