@@ -57,6 +57,9 @@ PAGES: list[PageSpec] = [
 ]
 
 
+CHROMELESS = {spec.url_path for spec in PAGES if spec.hidden}
+
+
 def navigation(pages: list[PageSpec] = PAGES):
     sections: dict[str, list] = {}
     for spec in pages:
@@ -87,8 +90,9 @@ def main() -> None:
     try:
         session.gate_viewing()
         session.account_box()
-        with st.sidebar:
-            localise.streamlit_words()
+        if page.url_path not in CHROMELESS:  # the 大屏 shows no Streamlit widget that speaks English
+            with st.sidebar:
+                localise.streamlit_words()
         page.run()
     except StoreUnavailable as problem:  # missing, damaged, read-only or locked: say so calmly, never a traceback
         notices.store_unavailable(problem)
