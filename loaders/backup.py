@@ -230,8 +230,13 @@ def _check_structure(connection: sqlite3.Connection, shown: str) -> None:
     if version is not None and version > known:
         raise BackupError(f"「{shown}」快照来自更新版本的程序（数据结构版本 {version}，本程序为 {known}），"
                           "请先升级，未做任何改动")
-    missing_tables = [t for t in expected if t not in tables and t not in OPTIONAL_TABLES]
-    missing_columns = {t: [c for c in columns if c not in present[t]]
+    # A snapshot of an older schema version lacks what later versions added; restoring migrates it.
+    of_version = version if version is not None and version >= 1 else known
+    needed_tables = set(schema.tables_of(of_version)) | {t for t in expected if t not in schema.TABLES}
+    missing_tables = [t for t in expected if t not in tables and t not in OPTIONAL_TABLES and t in needed_tables]
+    missing_columns = {t: [c for c in columns if c not in present[t]
+                           and (t not in schema.TABLES or c not in schema.TABLES[t].names
+                                or c in schema.columns_of(t, of_version))]
                        for t, columns in expected.items() if t in present}
     parts = []
     if missing_tables:
@@ -322,7 +327,9 @@ def _named(items: list[str], total: int) -> str:
 
 def _check_rows(connection: sqlite3.Connection, shown: str) -> None:
     unit_codes = {r[0] for r in connection.execute("SELECT code FROM units")}
-    columns = ("fid", "geom", *POINT_COLUMNS)
+    tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    have = {r[1] for r in connection.execute('PRAGMA table_info("points")')}
+    columns = ("fid", "geom", *(c for c in POINT_COLUMNS if c in have))  # an older snapshot lacks later columns
     ids: set[str] = set()
     bad_points, n_points = [], 0
     for row in connection.execute(f"SELECT {', '.join(columns)} FROM points ORDER BY fid"):
@@ -347,11 +354,15 @@ def _check_rows(connection: sqlite3.Connection, shown: str) -> None:
     if n_orphans:
         sections.append(f"{n_orphans} 条跟踪督办记录（follow_ups）指向不存在的点位：{_named(orphans, n_orphans)}")
 
+    records = set(ids)  # an audit row names a point, an activity or a member
+    for table in ("activities", "members"):
+        if table in tables:
+            records |= {r[0] for r in connection.execute(f"SELECT id FROM {table}")}
     audit, n_audit = [], 0
     shapes = {"fields": list, "before": dict, "after": dict}
     for fid, point_id, *values in connection.execute(
             "SELECT fid, point_id, fields, before, after FROM audit ORDER BY fid"):
-        problems = [] if point_id is None or point_id in ids else [f"指向不存在的点位编号「{point_id}」"]
+        problems = [] if point_id is None or point_id in records else [f"指向不存在的记录编号「{point_id}」"]
         for (column, shape), value in zip(shapes.items(), values):
             if value is not None and value != "" and not _json_is(value, shape):
                 problems.append(f"{column} 列不是有效的 JSON {'列表' if shape is list else '对象'}")
@@ -362,7 +373,7 @@ def _check_rows(connection: sqlite3.Connection, shown: str) -> None:
     if n_audit:
         sections.append(f"{n_audit} 条修改记录（audit）有误：{_named(audit, n_audit)}")
 
-    if "users" in {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
+    if "users" in tables:
         users = [name for name, units in connection.execute("SELECT name, units FROM users ORDER BY fid")
                  if not _json_is(units, list)]
         if users:
@@ -404,6 +415,7 @@ def restore(snapshot: Path | str, location: Path | str, now: dt.datetime | None 
             finally:
                 source.close()
         ensure_schema(staged)  # a snapshot from before users existed gets the tables
+        GeoPackageStore(staged)  # opening migrates a snapshot of an older schema version to this one
         current_version = _data_version(store_path) if store_path.exists() else 0
         page_size = _page_size(store_path) if store_path.exists() else None
         staged_connection = sqlite3.connect(staged, isolation_level=None)

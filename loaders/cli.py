@@ -49,6 +49,8 @@ def cmd_init(args) -> int:
 
 
 def summary(store) -> dict:
+    from .figures import headline
+
     counts = store.counts()
     units = store.units()
     by = lambda column: {str(k): int(v) for k, v in counts.groupby(column)["n"].sum().items()}
@@ -63,6 +65,7 @@ def summary(store) -> dict:
         "by_unit": {str(code): {"name": units.name(code) if code in units else None,
                                 **{k: int(n) for k, n in group.groupby("kind")["n"].sum().items()}}
                     for code, group in counts.groupby("unit_code")},
+        "consultation": headline(store).as_dict(),
     }
 
 
@@ -78,11 +81,24 @@ def cmd_info(args) -> int:
         statuses = "，".join(f"{s} {c}" for s, c in facts["by_status"][kind].items())
         print(f"  {model.kind_label(kind)} {n}：{statuses}")
     print("按阶段：" + "，".join(f"{s} {n}" for s, n in facts["by_stage"].items()))
+    work = facts["consultation"]
+    print(f"协商活动 {work['activities']} 场次（三级联动 {work['three_level']} 次），参与委员 {work['members_taking_part']} 名"
+          f"（区政协委员 {work['members_district']} 名），区直委员活动组 {work['district_groups']} 个对口联系"
+          f" {work['town_groups']} 个乡镇委员活动组（{work['pairings']} 对）")
     return 0
 
 
 def cmd_export(args) -> int:
     store = open_store(args.store)
+    if args.table != "points":
+        if args.format not in ("csv", "xlsx"):
+            raise StoreError(f"协商活动和委员只能导出为 csv 或 xlsx，不能导出为 {args.format}")
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(export.records_bytes(store, args.table, args.format))
+        count = len(store.activities() if args.table == "activities" else store.members())
+        print(f"已导出 {count} 条{export.RECORD_SHEETS[args.table]}到 {out}")
+        return 0
     units = store.units()
     points = store.points(_filter(args, units))
     out = Path(args.out)
@@ -125,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     exporter = commands.add_parser("export", help="导出点位")
     exporter.add_argument("--format", required=True, choices=list(export.FORMATS))
     exporter.add_argument("--out", required=True)
+    exporter.add_argument("--table", default="points", choices=("points", "activities", "members"),
+                          help="导出点位（默认）、协商活动或委员")
     _add_filter_options(exporter)
     exporter.set_defaults(run=cmd_export)
 

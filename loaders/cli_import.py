@@ -36,6 +36,8 @@ def cmd_import(args) -> int:
         # (whoever runs commands on the server can change the file anyway).
         editor = Editor.for_user(store, args.user) if args.user else Editor(store, OPERATOR)
         user = editor.user
+        if args.table != "points":
+            return _import_records(editor, args)
         if args.areas:
             result = replace_areas(editor, args.file, args.areas, source_crs=args.source_crs)
             print(result.summary())
@@ -63,6 +65,17 @@ def cmd_import(args) -> int:
     return 0 if plan.ok else 1
 
 
+def _import_records(editor: Editor, args) -> int:
+    """Activities or members: every row good, or nothing written."""
+    from .importing.records import import_records
+
+    result = import_records(editor, read(args.file, sheet=args.sheet), args.table, dry_run=args.dry_run)
+    print(result.summary())
+    for row in result.problems.itertuples(index=False):
+        print(f"第 {row[0]} 行「{row[1]}」列，值「{row[2]}」：{row[3]}")
+    return 0 if result.ok else 1
+
+
 def register(commands) -> argparse.ArgumentParser:
     """Add the `import` subcommand to an argparse subparsers object."""
     parser = commands.add_parser("import", help="导入 Excel/CSV/GeoJSON/GeoPackage/Shapefile(zip) 中的点位")
@@ -76,6 +89,8 @@ def register(commands) -> argparse.ArgumentParser:
     parser.add_argument("--map", action="append", default=[], metavar="字段=列名",
                         help="纠正自动列对应，如 --map lon=X坐标，可重复")
     parser.add_argument("--source-crs", help="没有 .prj 的 Shapefile 的坐标系：wgs84、cgcs2000 或 EPSG 代码")
+    parser.add_argument("--table", default="points", choices=("points", "activities", "members"),
+                        help="导入点位（默认）、协商活动或委员（后两者须整表无误才写入）")
     parser.add_argument("--areas", metavar="字段", help="改为用官方边界文件替换乡镇范围；字段为名称或代码字段")
     parser.set_defaults(run=cmd_import)
     return parser

@@ -161,6 +161,86 @@ class Editor:
         user = self.require_admin("替换乡镇（街道）范围")
         return self.store.replace_areas(areas, basis, user.name)
 
+    # The consultation work: activities and members follow the town rule of points ----------------------------
+    def add_activity(self, record: dict) -> str:
+        user = self._actor()
+        with self.store.transaction():
+            activity_id = self.store.add_activity(record, user.name)
+            self._check_landing(self.store.activity(activity_id), None, user, "协商活动")
+            return activity_id
+
+    def update_activity(self, activity_id: str, changes: dict, expected_version: int) -> dict:
+        user = self._actor()
+        with self.store.transaction():
+            current = self._own_record(self.store.activity(activity_id), "协商活动", activity_id, user)
+            after = self.store.update_activity(activity_id, changes, expected_version, user.name)
+            self._check_landing(after, current, user, "协商活动")
+            return after
+
+    def delete_activity(self, activity_id: str, expected_version: int) -> None:
+        user = self._actor()
+        self._own_record(self.store.activity(activity_id), "协商活动", activity_id, user, "删除")
+        self.store.delete_activity(activity_id, expected_version, user.name)
+
+    def add_member(self, record: dict) -> str:
+        user = self._actor()
+        with self.store.transaction():
+            member_id = self.store.add_member(record, user.name)
+            self._check_landing(self.store.member(member_id), None, user, "委员")
+            return member_id
+
+    def update_member(self, member_id: str, changes: dict, expected_version: int) -> dict:
+        user = self._actor()
+        with self.store.transaction():
+            current = self._own_record(self.store.member(member_id), "委员", member_id, user)
+            after = self.store.update_member(member_id, changes, expected_version, user.name)
+            self._check_landing(after, current, user, "委员")
+            return after
+
+    def delete_member(self, member_id: str, expected_version: int) -> None:
+        user = self._actor()
+        self._own_record(self.store.member(member_id), "委员", member_id, user, "删除")
+        self.store.delete_member(member_id, expected_version, user.name)
+
+    def link_issue(self, point_id: str, activity_id: str, role: str) -> None:
+        """Record where an issue came from: allowed to whoever may edit the issue point."""
+        user = self._actor()
+        self._editable(point_id, "关联", user)
+        self.store.link_issue(point_id, activity_id, role, user.name)
+
+    def unlink_issue(self, point_id: str, activity_id: str) -> None:
+        user = self._actor()
+        self._editable(point_id, "取消关联", user)
+        self.store.unlink_issue(point_id, activity_id, user.name)
+
+    def replace_groups(self, groups: list[dict], pairings: list[tuple[str, str]]) -> None:
+        user = self.require_admin("修改委员活动组和对口联系")
+        self.store.replace_groups(groups, pairings, user.name)
+
+    def _own_record(self, record: dict | None, noun: str, key: str, user: User, verb: str = "修改") -> dict:
+        if record is None:
+            raise NotFoundError(f"找不到编号为「{key}」的{noun}")
+        if not user.may_edit(record.get("unit_code")):
+            title = record.get("topic") or record.get("name")
+            raise PermissionDenied(f"不能{verb}{noun}「{title}」：它属于{self._unit_name(record.get('unit_code'))}，"
+                                   f"{self._scope(user, noun)}")
+        return record
+
+    def _check_landing(self, record: dict, current: dict | None, user: User, noun: str) -> None:
+        """Raised inside the write's transaction: the record (as stored) must be in one of the user's towns (an
+        activity's position too). A member of a district-level group has no town: admins only."""
+        if user.is_admin:
+            return
+        title = record.get("topic") or record.get("name")
+        if not user.may_edit(record.get("unit_code")):
+            where = self._unit_name(record.get("unit_code")) if record.get("unit_code") else "区直活动组（不属于乡镇）"
+            raise PermissionDenied(f"不能保存{noun}「{title}」：它属于{where}，{self._scope(user, noun)}")
+        if "lon" in record and (current is None or (record["lon"], record["lat"]) != (current["lon"], current["lat"])):
+            area = self._geography().unit_at(float(record["lon"]), float(record["lat"]))
+            if area not in self._areas(user):
+                raise PermissionDenied(f"不能保存{noun}「{title}」：它的位置在{self._unit_name(area)}境内，"
+                                       f"{self._scope(user, noun)}")
+
     def require_admin(self, what: str) -> User:
         user = self._actor()
         if not user.is_admin:
@@ -217,9 +297,9 @@ class Editor:
             return "区界内未划入任何乡镇的位置"
         return f"{self._units().name(code, '未知乡镇')}（{code}）"
 
-    def _scope(self, user: User) -> str:
+    def _scope(self, user: User, noun: str = "点位") -> str:
         mine = "、".join(self._units().name(code) for code in user.units) or "（无）"
-        return f"您（{user.name}）只能修改{mine}的点位"
+        return f"您（{user.name}）只能修改{mine}的{noun}"
 
 
 def _writer_problem(user: User | None) -> str | None:

@@ -19,7 +19,7 @@ from .units import Units
 # Columns in the order people read them; internal bookkeeping columns are left out.
 EXPORT_COLUMNS = (
     "id", "kind", "name", "status", "stage", "unit_name", "unit_code", "village", "lon", "lat", "opened_on",
-    "resolved_on", "category", "responsible_unit", "depth_m", "canal", "site_format", "batch", "description",
+    "resolved_on", "category", "responsible_unit", "opinion_no", "proposal_no", "depth_m", "canal", "site_format", "batch", "description",
     "source_note", "sample", "external_id", "updated_at", "updated_by",
 )
 FORMATS = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "gpkg": ".gpkg"}
@@ -48,13 +48,13 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8-sig")
 
 
-def to_xlsx(frame: pd.DataFrame) -> bytes:
+def to_xlsx(frame: pd.DataFrame, sheet_name: str = "点位") -> bytes:
     """One sheet with Chinese headers. Every text cell is a string cell: openpyxl would store text beginning with
     "=" as a live formula, so those cells are switched back to strings before saving."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        chinese_headers(frame).to_excel(writer, index=False, sheet_name="点位")
-        sheet = writer.sheets["点位"]
+        chinese_headers(frame).to_excel(writer, index=False, sheet_name=sheet_name)
+        sheet = writer.sheets[sheet_name]
         for row in sheet.iter_rows():
             for cell in row:
                 if cell.data_type == "f":
@@ -90,3 +90,40 @@ def export_bytes(points: pd.DataFrame, fmt: str, units: Units | None = None) -> 
     if fmt not in WRITERS:
         raise ValueError(f"不支持的导出格式「{fmt}」，可选：{'、'.join(WRITERS)}")
     return WRITERS[fmt](prepare(points, units))
+
+
+# Activities and members: tables for Excel that the import reads back (loaders/importing/records.py) --------------
+RECORD_SHEETS = {"activities": "协商活动", "members": "委员"}
+
+
+def records_frame(store, what: str, ids=None) -> pd.DataFrame:
+    """The activities (with their members' ids) or the members, lists joined with 、, Chinese headers; only the
+    records whose id is in `ids` when given (the page's filtered view)."""
+    from .consultation import ACTIVITY_FIELDS, LABELS, MEMBER_FIELDS
+
+    if what == "activities":
+        frame = store.activities()
+        taking_part = store.activity_members().groupby("activity_id")["member_id"].agg("、".join)
+        frame["members"] = [taking_part.get(i, "") for i in frame["id"]]
+        for column in ("groups", "departments"):
+            frame[column] = frame[column].map("、".join)
+        columns = ["id", *ACTIVITY_FIELDS, "lon", "lat", "unit_code", "members", "sample"]
+    elif what == "members":
+        frame = store.members()
+        columns = ["id", *MEMBER_FIELDS, "sample"]
+    else:
+        raise ValueError(f"不支持导出「{what}」，可选：{'、'.join(RECORD_SHEETS)}")
+    if ids is not None:
+        frame = frame[frame["id"].isin(set(ids))]
+    frame = frame[columns].copy()
+    frame["sample"] = frame["sample"].map({True: "是", False: "否"})
+    return frame.rename(columns={c: LABELS.get(c, c) for c in columns})
+
+
+def records_bytes(store, what: str, fmt: str, ids=None) -> bytes:
+    frame = records_frame(store, what, ids)
+    if fmt == "csv":
+        return to_csv(frame)
+    if fmt == "xlsx":
+        return to_xlsx(frame, sheet_name=RECORD_SHEETS[what])
+    raise ValueError(f"不支持的导出格式「{fmt}」，协商活动和委员可导出为：csv、xlsx")

@@ -162,3 +162,102 @@ def _date(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         return None
+
+
+# Activities: the same URL words where they mean the same (unit, q, from, to), plus their own -----------------------
+ACTIVITY_QUERY_KEYS = ("unit", "group", "form", "channel", "member", "q", "from", "to")
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    """Which consultation activities to show (协商活动 page, 委员履职 page, the CLI). Empty means 'all'.
+
+      group=QZ01,T420607001000   organising groups (codes or names)
+      form=现场+会场   channel=三级联动   member=王某017 (a member's name or id: the activities they took part in)
+      unit=, q= (topic, place, summary, outcome, departments), from=/to= (the activity's date): as for points
+    """
+
+    unit_codes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    member: str = ""
+    keyword: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def but(self, **changes) -> ActivityFilter:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_query(cls, params: Mapping, units: Units, groups: Mapping[str, str]) -> tuple[ActivityFilter, list[str]]:
+        """`groups`: {code: name} of the member groups. Returns the filter and what could not be understood."""
+        from .consultation import CHANNELS, FORMS
+
+        points, problems = Filter.from_query({k: params.get(k) for k in ("unit", "q", "from", "to")}, units)
+        by_name = {name: code for code, name in groups.items()}
+        chosen_groups: list[str] = []
+        for text in _split(params.get("group")):
+            code = text if text in groups else by_name.get(text)
+            if code is None:
+                problems.append(f"委员活动组「{text}」")
+            elif code not in chosen_groups:
+                chosen_groups.append(code)
+        forms = [f for f in FORMS if f in _split(params.get("form"))]
+        problems += [f"形式「{f}」" for f in _split(params.get("form")) if f not in FORMS]
+        channels = [c for c in CHANNELS if c in _split(params.get("channel"))]
+        problems += [f"协商渠道「{c}」" for c in _split(params.get("channel")) if c not in CHANNELS]
+        member = model.clean_text(_last(params, "member") or "")[:MAX_KEYWORD]
+        return cls(points.unit_codes, tuple(chosen_groups), tuple(forms), tuple(channels), member, points.keyword,
+                   points.date_from, points.date_to), problems
+
+    def to_query(self, units: Units) -> dict[str, str]:
+        query = Filter(unit_codes=self.unit_codes, keyword=self.keyword, date_from=self.date_from,
+                       date_to=self.date_to).to_query(units)
+        query.update(group=",".join(self.groups), form=",".join(self.forms), channel=",".join(self.channels),
+                     member=self.member.strip())
+        return {k: v for k, v in query.items() if v}
+
+    def describe(self, units: Units, groups: Mapping[str, str]) -> str:
+        parts = ["、".join(units.short(c) for c in self.unit_codes) if self.unit_codes else "全部乡镇（街道）"]
+        if self.groups:
+            parts.append("活动组：" + "、".join(groups.get(g, g) for g in self.groups))
+        if self.forms:
+            parts.append("形式：" + "、".join(self.forms))
+        if self.channels:
+            parts.append("渠道：" + "、".join(self.channels))
+        if self.member:
+            parts.append(f"委员：{self.member}")
+        if self.keyword:
+            parts.append(f"关键词：{self.keyword}")
+        if self.date_from or self.date_to:
+            parts.append(f"日期：{self.date_from or '…'} 至 {self.date_to or '…'}")
+        return " · ".join(parts)
+
+    def apply(self, activities, taking_part, members):
+        """The rows of `activities` (store.activities()) this filter keeps; `taking_part` is store.activity_members()
+        and `members` store.members(), for `member`."""
+        frame = activities
+        if self.unit_codes:
+            frame = frame[frame["unit_code"].isin(self.unit_codes)]
+        if self.groups:
+            wanted = set(self.groups)
+            frame = frame[frame["groups"].map(lambda g: bool(wanted.intersection(g)))]
+        if self.forms:
+            frame = frame[frame["form"].isin(self.forms)]
+        if self.channels:
+            frame = frame[frame["channel"].isin(self.channels)]
+        if self.date_from:
+            frame = frame[frame["date"] >= self.date_from.isoformat()]
+        if self.date_to:
+            frame = frame[frame["date"] <= self.date_to.isoformat()]
+        if self.keyword:
+            needle = self.keyword.lower()
+            text = (frame["topic"].fillna("") + " " + frame["place"].fillna("") + " " + frame["summary"].fillna("")
+                    + " " + frame["outcome"].fillna("") + " " + frame["departments"].map(" ".join))
+            frame = frame[text.str.lower().str.contains(needle, regex=False)]
+        if self.member:
+            ids = set(members.loc[(members["name"] == self.member) | (members["id"] == self.member), "id"])
+            attended = set(taking_part.loc[taking_part["member_id"].isin(ids), "activity_id"])
+            frame = frame[frame["id"].isin(attended)]
+        return frame

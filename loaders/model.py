@@ -88,7 +88,7 @@ KINDS: dict[str, Kind] = {
                 Status("已转社情民意", "已关闭"),
                 Status("已撤销", "已关闭"),
             ),
-            ("category", "responsible_unit"),
+            ("category", "responsible_unit", "opinion_no", "proposal_no"),
         ),
     )
 }
@@ -125,6 +125,10 @@ FIELDS: dict[str, Field] = {
         Field("canal", "所在渠道", "text", max_length=50),
         Field("category", "问题类别", "text", max_length=50),
         Field("responsible_unit", "责任单位", "text", max_length=100),
+        # The typed outcome of an issue beside its status: 已转社情民意 carries the 社情民意 number, and an issue
+        # that became a 提案 (then often 已解决) its 提案 number.
+        Field("opinion_no", "社情民意编号", "text", max_length=60),
+        Field("proposal_no", "提案号", "text", max_length=60),
         Field("source_note", "数据来源", "text", max_length=300),
     )
 }

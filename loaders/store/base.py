@@ -40,8 +40,8 @@ class StaleEditError(StoreError):
 class Change:
     """One audited write: who changed which fields of which point, from what to what."""
 
-    point_id: str
-    action: str  # create | update | delete | restore | follow_up | revert | import
+    point_id: str | None  # the point's id, or an activity's or a member's (None: a whole-table change)
+    action: str  # create | update | delete | restore | follow_up | revert | activity_create | member_update …
     user: str
     before: dict = field(default_factory=dict)
     after: dict = field(default_factory=dict)
@@ -134,6 +134,64 @@ class Store(abc.ABC):
     def replace_areas(self, areas: dict, basis: str, user: str) -> list[str]:
         """Replace the areas of the given unit codes ({code: (multi)polygon}) with official ones named `basis`;
         returns the codes whose (schematic) area was kept. Moves data_version on (the map changes)."""
+
+    # The consultation work: groups, members, activities and the issues they raised ---------------------------
+    @abc.abstractmethod
+    def member_groups(self) -> pd.DataFrame:
+        """code, name, level (区直 | 乡镇), unit_code, sample: the 委员活动组."""
+
+    @abc.abstractmethod
+    def group_pairings(self) -> pd.DataFrame:
+        """district_group, town_group: the 对口联系 pairing."""
+
+    @abc.abstractmethod
+    def members(self, include_deleted: bool = False) -> pd.DataFrame: ...
+
+    @abc.abstractmethod
+    def member(self, member_id: str) -> dict | None: ...
+
+    @abc.abstractmethod
+    def activities(self, include_deleted: bool = False) -> pd.DataFrame:
+        """Newest first; `groups` and `departments` as tuples."""
+
+    @abc.abstractmethod
+    def activity(self, activity_id: str) -> dict | None:
+        """One activity with `members` (ids) and `issues` ([(point_id, role)])."""
+
+    @abc.abstractmethod
+    def activity_members(self) -> pd.DataFrame:
+        """activity_id, member_id: who took part in what."""
+
+    @abc.abstractmethod
+    def issue_activities(self, point_id: str | None = None) -> pd.DataFrame:
+        """point_id, activity_id, role (提出 | 再次协商): where issues came from."""
+
+    @abc.abstractmethod
+    def add_activity(self, record: dict, user: str) -> str: ...
+
+    @abc.abstractmethod
+    def update_activity(self, activity_id: str, changes: dict, expected_version: int, user: str) -> dict: ...
+
+    @abc.abstractmethod
+    def delete_activity(self, activity_id: str, expected_version: int, user: str) -> None: ...
+
+    @abc.abstractmethod
+    def add_member(self, record: dict, user: str) -> str: ...
+
+    @abc.abstractmethod
+    def update_member(self, member_id: str, changes: dict, expected_version: int, user: str) -> dict: ...
+
+    @abc.abstractmethod
+    def delete_member(self, member_id: str, expected_version: int, user: str) -> None: ...
+
+    @abc.abstractmethod
+    def link_issue(self, point_id: str, activity_id: str, role: str, user: str) -> None: ...
+
+    @abc.abstractmethod
+    def unlink_issue(self, point_id: str, activity_id: str, user: str) -> None: ...
+
+    @abc.abstractmethod
+    def replace_groups(self, groups: list[dict], pairings: list[tuple[str, str]], user: str) -> None: ...
 
     # Whole tables: copy, backup and restore between engines ----------------------------------------------------
     @abc.abstractmethod

@@ -19,7 +19,9 @@ from .base import Store, StoreError
 COPIED: tuple[str, ...] = tuple(t for t in schema.TABLES if t not in ("meta", "sessions"))
 CHECKED: tuple[str, ...] = tuple(t for t in COPIED if t != "sessions")
 LABELS = {"points": "点位", "follow_ups": "跟踪督办记录", "audit": "修改记录", "units": "乡镇（街道）",
-          "unit_areas": "乡镇范围", "district_outline": "区界", "users": "用户"}
+          "unit_areas": "乡镇范围", "district_outline": "区界", "users": "用户", "member_groups": "委员活动组",
+          "group_pairings": "对口联系", "members": "委员", "activities": "协商活动", "activity_members": "参加活动的委员",
+          "issue_activities": "问题来源"}
 
 
 class CopyError(StoreError):

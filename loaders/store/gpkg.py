@@ -50,6 +50,36 @@ def read_blob(blob: bytes) -> shapely.Geometry:
     return shapely.from_wkb(bytes(blob[8 + 8 * envelope_doubles:]))
 
 
+_KIND_SQL = {**_SQL_TYPES, "json": "TEXT"}
+_DESCRIPTIONS = {"member_groups": "委员活动组", "group_pairings": "区直活动组对口联系乡镇活动组", "members": "政协委员",
+                 "activities": "协商活动", "activity_members": "参加协商活动的委员", "issue_activities": "问题点的来源活动"}
+
+
+def _table_sql(table: schema.Table, unique: tuple[str, ...]) -> list[str]:
+    """CREATE TABLE for a schema table, its GeoPackage registration, and an index on each `unique` key."""
+    columns = ["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"] + (["geom POINT"] if table.geometry else [])
+    columns += [f"{quote(c.name)} {_KIND_SQL[c.kind]}{' NOT NULL' if c.required else ''}" for c in table.columns]
+    kind = "features" if table.geometry else "attributes"
+    statements = [f"CREATE TABLE {table.name} ({', '.join(columns)}, UNIQUE ({', '.join(map(quote, unique))}))",
+                  (f"INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES "
+                   f"('{table.name}', '{kind}', '{table.name}', '{_DESCRIPTIONS[table.name]}', "
+                   f"{SRS_ID if table.geometry else 'NULL'})")]
+    if table.geometry:
+        statements.append(f"INSERT INTO gpkg_geometry_columns VALUES ('{table.name}', 'geom', 'POINT', {SRS_ID}, 0, 0)")
+    return statements
+
+
+def _consultation_sql() -> list[str]:
+    """The tables schema version 2 added (see schema.CONSULTATION_TABLES), each statement ending with `;`."""
+    statements = []
+    for table in schema.CONSULTATION_TABLES:
+        statements += _table_sql(table, table.order)
+    statements += ["CREATE INDEX activities_date ON activities(date)",
+                   "CREATE INDEX activity_members_member ON activity_members(member_id)",
+                   "CREATE INDEX issue_activities_activity ON issue_activities(activity_id)"]
+    return [s + ";" for s in statements]
+
+
 SCHEMA = f"""
 PRAGMA application_id = 1196444487;
 PRAGMA user_version = 10300;
@@ -105,12 +135,17 @@ INSERT INTO gpkg_geometry_columns VALUES
   ('points', 'geom', 'POINT', 4326, 0, 0),
   ('district_outline', 'geom', 'MULTIPOLYGON', 4326, 0, 0),
   ('unit_areas', 'geom', 'MULTIPOLYGON', 4326, 0, 0);
-INSERT INTO meta (key, value) VALUES ('data_version', '0'), ('schema', '1');
-"""
+INSERT INTO meta (key, value) VALUES ('data_version', '0'), ('schema', '{schema.SCHEMA_VERSION}');
+""" + "\n".join(_consultation_sql())
 
 
-# (version, statements): what brings a file of the version before up to this one. Version 1 is SCHEMA itself.
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((schema.SCHEMA_VERSION, ()),)
+# (version, statements): what brings a file of the version before up to this one. Version 1 is the first SCHEMA.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, ()),
+    (2, (*(f"ALTER TABLE points ADD COLUMN {c} TEXT" for c in schema.ADDED[2][1]["points"]),
+         *(s.rstrip(";") for s in _consultation_sql()))),
+)
+assert MIGRATIONS[-1][0] == schema.SCHEMA_VERSION
 
 
 class GeoPackageStore(SQLStore):
@@ -240,9 +275,16 @@ def _load_geography(connection, geodata: Path) -> None:
                        "WHERE table_name IN ('district_outline', 'unit_areas')", bounds)
 
 
+def _csv(path: Path) -> list[dict]:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8").to_dict("records")
+
+
 def _load_samples(store: GeoPackageStore, geodata: Path, user: str) -> None:
-    points = pd.read_csv(geodata / "sample_points.csv", dtype=str, keep_default_na=False, encoding="utf-8")
-    for record in points.to_dict("records"):
+    outcomes = {r["point_id"]: r for r in _csv(geodata / "issue_outcomes.csv")} \
+        if (geodata / "issue_outcomes.csv").exists() else {}
+    for record in _csv(geodata / "sample_points.csv"):
+        outcome = outcomes.get(record["id"], {})
+        record.update({k: outcome[k] for k in ("opinion_no", "proposal_no") if outcome.get(k)})
         try:
             store.add_point({**record, "sample": record.get("sample") == "1"}, user)
         except model.ValidationError as error:
@@ -256,6 +298,32 @@ def _load_samples(store: GeoPackageStore, geodata: Path, user: str) -> None:
             [(r["point_id"], r["date"], r["text"], r["author"], r["status"] or None, now(), user)
              for r in follow_ups.to_dict("records")],
         )
+    if (geodata / "activities.csv").exists():
+        _load_consultation(store, geodata, user)
+
+
+def _load_consultation(store: GeoPackageStore, geodata: Path, user: str) -> None:
+    """The sample groups, members, activities and the issues they raised (geodata/build_consultation.py)."""
+    groups = _csv(geodata / "member_groups.csv")
+    pairings = [(r["district_group"], r["town_group"]) for r in _csv(geodata / "group_pairings.csv")]
+    store.replace_groups([{**g, "sample": g["sample"] == "1"} for g in groups], pairings, user)
+    for record in _csv(geodata / "members.csv"):
+        _sample(store.add_member, {**record, "sample": record["sample"] == "1"}, user, record["name"])
+    taking_part: dict[str, list[str]] = {}
+    for row in _csv(geodata / "activity_members.csv"):
+        taking_part.setdefault(row["activity_id"], []).append(row["member_id"])
+    for record in _csv(geodata / "activities.csv"):
+        _sample(store.add_activity, {**record, "sample": record["sample"] == "1",
+                                     "members": taking_part.get(record["id"], [])}, user, record["topic"])
+    for row in _csv(geodata / "issue_activities.csv"):
+        store.link_issue(row["point_id"], row["activity_id"], row["role"], user)
+
+
+def _sample(add, record: dict, user: str, name: str) -> None:
+    try:
+        add(record, user)
+    except model.ValidationError as error:
+        raise StoreError(f"内置示例数据「{name}」有误：{error}") from error
 
 
 def _update_extent(connection) -> None:

@@ -83,11 +83,65 @@ SESSIONS = Table("sessions", _columns(
     ("token_hash", "text", True), ("user", "text", True), ("created_at", "text", True), ("expires_at", "text", True),
 ), order=("token_hash",))
 
+# The consultation work (schema version 2): groups and their pairing, members, activities, who took part, and which
+# issue points an activity raised or discussed again. Activities and members carry versions and soft deletion like
+# points; list-valued fields (organising groups, departments) are JSON lists.
+_RECORD = (("version", "int", True), ("created_at", "text", True), ("updated_at", "text", True), "updated_by",
+           "deleted_at")
+
+MEMBER_GROUPS = Table("member_groups", _columns(
+    ("code", "text", True), ("name", "text", True), ("level", "text", True), "unit_code", ("sample", "bool", True),
+), order=("code",))
+
+GROUP_PAIRINGS = Table("group_pairings", _columns(
+    ("district_group", "text", True), ("town_group", "text", True),
+), order=("district_group", "town_group"))
+
+MEMBERS = Table("members", _columns(
+    ("id", "text", True), ("name", "text", True), ("level", "text", True), ("sector", "text", True),
+    ("group_code", "text", True), "unit_code", ("contacts", "int"), ("sample", "bool", True), *_RECORD,
+), order=("id",))
+
+ACTIVITIES = Table("activities", _columns(
+    ("id", "text", True), ("date", "date", True), ("topic", "text", True), ("form", "text", True),
+    ("channel", "text", True), "place", ("lon", "float", True), ("lat", "float", True), "unit_code", "demo_site_id",
+    ("groups", "json", True), ("departments", "json", True), ("department_count", "int"), ("expert_count", "int"),
+    ("public_count", "int"), "summary", "outcome", "source_note", ("sample", "bool", True), *_RECORD,
+), order=("id",), geometry="POINT")
+
+ACTIVITY_MEMBERS = Table("activity_members", _columns(
+    ("activity_id", "text", True), ("member_id", "text", True),
+), order=("activity_id", "member_id"))
+
+ISSUE_ACTIVITIES = Table("issue_activities", _columns(
+    ("point_id", "text", True), ("activity_id", "text", True), ("role", "text", True),
+), order=("point_id", "activity_id"))
+
+CONSULTATION_TABLES = (MEMBER_GROUPS, GROUP_PAIRINGS, MEMBERS, ACTIVITIES, ACTIVITY_MEMBERS, ISSUE_ACTIVITIES)
+
 META = Table("meta", _columns(("key", "text", True), "value"), order=("key",))
 
 # In the order they are written (a follow-up refers to its point, an area to its unit).
 TABLES: dict[str, Table] = {t.name: t for t in (
-    META, UNITS, DISTRICT_OUTLINE, UNIT_AREAS, POINTS, FOLLOW_UPS, AUDIT, USERS, SESSIONS)}
+    META, UNITS, DISTRICT_OUTLINE, UNIT_AREAS, POINTS, FOLLOW_UPS, *CONSULTATION_TABLES, AUDIT, USERS, SESSIONS)}
 
 # The schema version this code writes and understands; a store with a newer one is refused (see migrations).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# What each version added, for reading an older snapshot as it was written (its checksum covers only its own columns)
+# and for migrating it: version -> (new tables, {table: new columns}).
+ADDED: dict[int, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
+    2: (tuple(t.name for t in CONSULTATION_TABLES), {"points": ("opinion_no", "proposal_no")}),
+}
+
+
+def tables_of(version: int) -> tuple[str, ...]:
+    """The tables a store of schema `version` has."""
+    later = {t for v, (tables, _) in ADDED.items() if v > version for t in tables}
+    return tuple(t for t in TABLES if t not in later)
+
+
+def columns_of(table: str, version: int) -> tuple[str, ...]:
+    """The columns of `table` in a store of schema `version`, in canonical order."""
+    later = {c for v, (_, columns) in ADDED.items() if v > version for c in columns.get(table, ())}
+    return tuple(c for c in TABLES[table].names if c not in later)

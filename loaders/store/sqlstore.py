@@ -21,6 +21,7 @@ from ..units import COLUMNS as UNIT_COLUMNS
 from ..units import Unit, Units
 from . import checksum, schema
 from .base import Change, NotFoundError, StaleEditError, Store, StoreError
+from .consultation import ConsultationStore
 from .where import where_sql
 
 # Columns of the points table that the contract reads and writes (besides fid and geom).
@@ -55,7 +56,7 @@ def quote(column: str) -> str:
     return f'"{column}"'
 
 
-class SQLStore(Store):
+class SQLStore(ConsultationStore, Store):
     LIKE = "LIKE"  # how a keyword is matched (PostgreSQL: ILIKE, to match SQLite's case-insensitive LIKE)
     JSON_IN = "?"  # how a JSON text parameter is written into a JSON column
     FOR_UPDATE = ""  # how a writer locks the row it is about to change (SQLite: the whole file is locked already)
@@ -441,7 +442,8 @@ class SQLStore(Store):
         """No points, units, users or audit rows: a fresh target for a copy."""
         with self._read() as c:
             return not any(c.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
-                           for table in ("points", "units", "users", "audit", "follow_ups", "unit_areas"))
+                           for table in ("points", "units", "users", "audit", "follow_ups", "unit_areas",
+                                         "activities", "members", "member_groups"))
 
     def clear(self) -> None:
         """Delete every row of every table but meta (a forced copy or restore, after its backup)."""

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from loaders.backup import backup, seal
 from loaders.store.gpkg import point_blob
+from loaders.store.schema import SCHEMA_VERSION
 
 MARKER = "翻转校验标记"  # a name no other record holds, so its bytes occur once in the file
 
@@ -146,7 +147,7 @@ def flipped_record(store_path: Path, folder: Path) -> Path:
 
 def newer_schema(store_path: Path, folder: Path) -> Path:
     path = _snapshot(store_path, folder, "新版本的快照.gpkg")
-    _execute(path, "UPDATE meta SET value = '2' WHERE key = 'schema'")
+    _execute(path, f"UPDATE meta SET value = '{SCHEMA_VERSION + 1}' WHERE key = 'schema'")
     seal(path)
     return path
 
@@ -286,7 +287,7 @@ HOSTILE_SNAPSHOTS: tuple[HostileSnapshot, ...] = (
     HostileSnapshot("缺两列的快照.gpkg", points_without_two_columns, r"points 表缺少列 village、updated_by"),
     HostileSnapshot("位翻转的快照.gpkg", flipped_record,
                     r"快照内容校验失败：points 表（备份时 113 行，现在 113 行）与备份时不一致，文件可能已损坏或被改动"),
-    HostileSnapshot("新版本的快照.gpkg", newer_schema, r"快照来自更新版本的程序（数据结构版本 2.*请先升级"),
+    HostileSnapshot("新版本的快照.gpkg", newer_schema, rf"快照来自更新版本的程序（数据结构版本 {SCHEMA_VERSION + 1}.*请先升级"),
     HostileSnapshot("无版本的快照.gpkg", without_schema_version, r"没有数据结构版本"),
     HostileSnapshot("缺表的快照.gpkg", missing_table, r"缺少数据表 follow_ups"),
     HostileSnapshot("状态无效的快照.gpkg", status_of_another_kind, r"点位的数据无效：「.+」（编号 [\w-]+）：.*「已解决」不是水井的状态"),

@@ -88,7 +88,7 @@ def test_no_checksum_means_the_admin_vouches_for_the_content(store, store_path, 
     assert "跳过内容校验" in capsys.readouterr().err
     assert hostile_snapshots.MARKER not in set(store.points()["name"]) and len(store.points()) == 113
     removed = hostile_snapshots.point_removed_after_backup(store_path, folder)
-    with pytest.raises(BackupError, match="修改记录（audit）有误：第 \\d+ 条：指向不存在的点位编号"):
+    with pytest.raises(BackupError, match="修改记录（audit）有误：第 \\d+ 条：指向不存在的记录编号"):
         restore(removed, store_path, verify_checksum=False)
 
 
