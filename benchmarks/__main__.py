@@ -2,6 +2,10 @@
 
 Options: --sizes 1000,10000,100000  --repeats 5  --naive-max 10000  --no-browser  --load (also the many-viewers
 run, see benchmarks/load.py)  --out PATH. `--quick` is the tiny configuration the smoke test uses.
+
+The store engines side by side (benchmarks/engines.py; PostGIS on a throw-away server it starts and stops):
+--engines gpkg,postgis (empty: none)  --engine-sizes 100000,1000000  --engine-repeats 5  --import-rows 10000
+--engines-only (just that section; with the default --out it replaces only the "engines" part of results.json).
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from pathlib import Path
 
 from loaders.store import Filter
 
-from . import browser, mapbuild, pagerun, storeq, synthetic
+from . import browser, engines, mapbuild, pagerun, storeq, synthetic
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 TARGETS = {
@@ -171,19 +175,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load", action="store_true", help="also run the many-viewers load run")
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--engines", default=",".join(engines.ENGINES),
+                        help="store engines timed side by side (gpkg,postgis; empty: skip that section)")
+    parser.add_argument("--engine-sizes", default="100000,1000000")
+    parser.add_argument("--engine-repeats", type=int, default=5)
+    parser.add_argument("--import-rows", type=int, default=10_000, help="rows of the timed import (0: none)")
+    parser.add_argument("--engines-only", action="store_true", help="only the store engines section")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--quick", action="store_true", help="200 points, 1 repeat, no browser (smoke test)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.repeats, args.reruns, args.naive_max, args.no_browser = "200", 1, 2, 200, True
+        args.engine_sizes, args.engine_repeats, args.import_rows = "300", 1, 50
     log = (lambda *a: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    sizes = [] if args.engines_only else [int(s) for s in args.sizes.split(",") if s.strip()]
+    engine_names = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = set(engine_names) - set(engines.ENGINES)
+    if unknown:
+        parser.error(f"unknown engines {sorted(unknown)}: choose from {','.join(engines.ENGINES)}")
 
     folder = Path(tempfile.mkdtemp(prefix="xz-bench-"))
     results: dict = {"when": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
                      "command": "make bench  (python -m benchmarks " + " ".join(argv or sys.argv[1:]) + ")",
                      "targets": TARGETS, "sizes": []}
+    if args.engines_only:
+        return engines_only(args, engine_names, results, log)
     for n in sizes:
         row = one_size(n, args.repeats, args.naive_max, args.reruns, folder, log)
         if not args.no_browser and n == args.browser_size:
@@ -193,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         results["bundled_first_load"] = bundled_first_load(log)
     else:
         results["bundled_first_load"] = {"skipped": "--no-browser"}
+    if engine_names:
+        results["engines"] = engines.run(_ints(args.engine_sizes), engine_names, args.engine_repeats,
+                                         args.import_rows, log, folder / "engines")
     if args.load:
         from . import load
 
@@ -202,10 +222,36 @@ def main(argv: list[str] | None = None) -> int:
         row.pop("_store_path", None)
         row.pop("_frame_counts", None)
     print(table(results))
+    if "engines" in results:
+        print()
+        print(engines.table(results["engines"]))
     if args.out:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         log(f"written {args.out}")
     return 0
+
+
+def engines_only(args, engine_names: list[str], results: dict, log) -> int:
+    """`--engines-only`: the engines section alone; written into an existing results file, only its "engines"
+    part is replaced (with this run's date and machine alongside)."""
+    part = engines.run(_ints(args.engine_sizes), engine_names, args.engine_repeats, args.import_rows, log)
+    part.update(when=results["when"], machine=results["machine"], command=results["command"])
+    print(engines.table(part))
+    if args.out:
+        earlier = {}
+        if args.out.exists():
+            try:
+                earlier = json.loads(args.out.read_text(encoding="utf-8"))
+            except ValueError:
+                earlier = {}
+        whole = {**(earlier or {k: v for k, v in results.items() if k != "sizes"}), "engines": part}
+        args.out.write_text(json.dumps(whole, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        log(f"written {args.out}")
+    return 0
+
+
+def _ints(text: str) -> list[int]:
+    return [int(s) for s in text.split(",") if s.strip()]
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 
 import numpy as np
@@ -61,7 +62,7 @@ def test_bulk_loaded_store_reads_back(tmp_path):
 
 def test_the_whole_run_works_at_a_tiny_size(tmp_path, capsys):
     out = tmp_path / "results.json"
-    assert bench.main(["--quick", "--quiet", "--out", str(out)]) == 0
+    assert bench.main(["--quick", "--quiet", "--engines", "gpkg", "--out", str(out)]) == 0
     results = json.loads(out.read_text(encoding="utf-8"))
     (row,) = results["sizes"]
     assert row["points"] == 200
@@ -69,4 +70,59 @@ def test_the_whole_run_works_at_a_tiny_size(tmp_path, capsys):
     assert row["store_query"]["map_columns_no_filter"]["rows"] == 200
     assert row["page"]["reruns"] == 2 and row["page"]["rerun_s"] is not None
     assert results["machine"]["cores"] >= 1
-    assert "map build, ours" in capsys.readouterr().out
+    (engine_row,) = results["engines"]["sizes"]
+    assert engine_row["gpkg"]["map_columns_no_filter"]["rows"] == 300 and engine_row["gpkg"]["import"]["rows"] == 50
+    printed = capsys.readouterr().out
+    assert "map build, ours" in printed and "GeoPackage 300" in printed
+
+
+@pytest.fixture(scope="module")
+def postgis_available():
+    """Like tests/conftest.py's postgres_server: under CI a missing PostgreSQL/PostGIS fails, elsewhere it skips (the
+    benchmark starts its own server)."""
+    from tools import pgserver
+
+    problem = pgserver.missing()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostGIS benchmark cannot run under CI: {problem}", pytrace=False)
+        pytest.skip(f"PostGIS benchmark skipped: {problem}")
+
+
+def test_both_engines_hold_the_same_synthetic_data_and_are_timed_side_by_side(postgis_available, tmp_path, capsys):
+    out = tmp_path / "results.json"
+    out.write_text(json.dumps({"sizes": ["kept"]}), encoding="utf-8")
+    assert bench.main(["--quick", "--quiet", "--engines-only", "--engines", "gpkg,postgis", "--out", str(out)]) == 0
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["sizes"] == ["kept"]  # --engines-only replaces only its own part of an existing results file
+    part = results["engines"]
+    assert part["engines"] == ["gpkg", "postgis"] and not part["skipped"]
+    (row,) = part["sizes"]
+    assert row["points"] == 300 and row["same_data"] is True
+    for engine in ("gpkg", "postgis"):
+        timings = row[engine]
+        assert timings["map_columns_no_filter"]["rows"] == 300
+        assert timings["import"]["rows"] == 50 and timings["import"]["total_s"] >= 0
+        assert timings["data_version"]["rows"] >= 1
+    for case in ("map_columns_town_status", "page_columns_town_status", "map_columns_bbox", "keyword_many",
+                 "keyword_few", "counts"):  # the same answers from both engines
+        assert row["gpkg"][case]["rows"] == row["postgis"][case]["rows"], case
+    assert row["gpkg"]["map_columns_bbox"]["rows"] > row["gpkg"]["map_columns_town_status"]["rows"]
+    printed = capsys.readouterr().out
+    assert "GeoPackage 300" in printed and "PostGIS 300" in printed
+
+
+def test_synthetic_postgis_store_is_the_geopackage_one(postgis_available, tmp_path):
+    from benchmarks import engines
+    from loaders.store import postgis
+
+    with engines.postgis_server(tmp_path / "pg") as server:
+        url = server.url(server.create_database("same"))
+        try:
+            pg, frame = synthetic.build_postgis(url, 500)
+            gpkg, _ = synthetic.build_store(tmp_path / "same.gpkg", 500)
+            assert pg.checksums() == gpkg.checksums()
+            assert pg.points(Filter())["id"].tolist() == gpkg.points(Filter())["id"].tolist() == frame["id"][::-1].tolist()
+            assert pg.data_version() >= 1
+        finally:
+            postgis.dispose(url)
