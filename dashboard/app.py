@@ -50,6 +50,8 @@ PAGES: list[PageSpec] = [
     PageSpec("wells.py", "水井", ":material/water_drop:", "wells"),
     PageSpec("bridges.py", "桥梁", ":material/foundation:", "bridges"),
     PageSpec("issues.py", "问题点", ":material/forum:", "issues"),
+    PageSpec("activities.py", "协商活动", ":material/groups:", "activities", section="协商工作"),
+    PageSpec("members.py", "委员履职", ":material/badge:", "members", section="协商工作"),
     PageSpec("screen.py", "大屏", ":material/tv:", "screen", hidden=True),
     PageSpec("edit.py", "数据维护", ":material/edit_location_alt:", "edit", section="数据管理"),
     PageSpec("import_data.py", "导入", ":material/upload_file:", "import", section="数据管理"),

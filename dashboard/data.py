@@ -179,3 +179,64 @@ def _map_geography(path: str, data_version: int, gcj02: bool) -> MapGeography:
 
 def map_geography(gcj02: bool = False) -> MapGeography:
     return _map_geography(str(config.store_location()), version(), gcj02)
+
+
+# The consultation work -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Work:
+    """Activities, members, groups and the lineage, read once per data version (a few hundred rows each)."""
+
+    activities: pd.DataFrame  # store.activities(): newest first
+    members: pd.DataFrame
+    groups: pd.DataFrame
+    pairings: pd.DataFrame
+    taking_part: pd.DataFrame  # activity_id, member_id
+    lineage: pd.DataFrame  # point_id, activity_id, role
+
+    @property
+    def group_names(self) -> dict[str, str]:
+        return dict(zip(self.groups["code"], self.groups["name"]))
+
+    def activity_ids_of(self, point_id: str) -> pd.DataFrame:
+        return self.lineage[self.lineage["point_id"] == point_id]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _work(path: str, data_version: int) -> Work:
+    s = _store(path)
+    return Work(s.activities(), s.members(), s.member_groups(), s.group_pairings(), s.activity_members(),
+                s.issue_activities())
+
+
+def work() -> Work:
+    return _work(str(config.store_location()), version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _headline(path: str, data_version: int, unit_codes: tuple[str, ...]):
+    from loaders.figures import headline
+
+    return headline(_store(path), unit_codes)
+
+
+def headline(unit_codes: tuple[str, ...] = ()):
+    """The article's figures (loaders.figures.Headline) for these towns (all when empty)."""
+    return _headline(str(config.store_location()), version(), tuple(unit_codes))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _participation(path: str, data_version: int, since: str | None, until: str | None):
+    from loaders.figures import participation
+
+    return participation(_store(path), since, until)
+
+
+def participation(since: dt.date | None = None, until: dt.date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per member, per group) over the activities in the dates (loaders.figures.participation)."""
+    return _participation(str(config.store_location()), version(), since.isoformat() if since else None,
+                          until.isoformat() if until else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def activity(activity_id: str, data_version: int) -> dict | None:
+    return store().activity(activity_id)

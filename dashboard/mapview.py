@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import folium
+import numpy as np
 import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
@@ -106,6 +107,8 @@ def _shape_svg(shape: str, fill: str, size: int = 14) -> str:
         body = f'<circle cx="{c}" cy="{c}" r="{r}"/>'
     elif shape == "square":
         body = f'<rect x="2" y="2" width="{size - 4}" height="{size - 4}"/>'
+    elif shape == "diamond":
+        body = f'<polygon points="{c},1 {size - 1},{c} {c},{size - 1} 1,{c}"/>'
     elif shape == "triangle":
         body = f'<polygon points="{c},1.5 {size - 1.5},{size - 2} 1.5,{size - 2}"/>'
     else:  # star
@@ -131,6 +134,13 @@ def legend_html(kinds: tuple[str, ...]) -> str:
     return "".join(rows)
 
 
+def legend_rows(title: str, entries: list[tuple[str, str, str]]) -> str:
+    """A legend of (shape, colour, label) rows, e.g. activities by 形式."""
+    rows = [f"<b>{html_text(title)}</b>"]
+    rows += [f'<div class="xz-row">{_shape_svg(shape, color)}{html_text(label)}</div>' for shape, color, label in entries]
+    return "".join(rows)
+
+
 def _area_style(feature: dict) -> dict:
     props = feature["properties"]
     if not props.get("in_network"):
@@ -152,7 +162,7 @@ def _fix_ids(element, counter: list[int]) -> None:
 
 
 def build_base_map(provider: basemaps.BaseMap, geography: MapGeography,
-                   legend_kinds: tuple[str, ...] = tuple(model.KINDS)) -> folium.Map:
+                   legend_kinds: tuple[str, ...] = tuple(model.KINDS), legend: str | None = None) -> folium.Map:
     """The base map: the same inputs give the same generated script, so st_folium never remounts it."""
     prepare_maps()
     south, west, north, east = geography.bounds[""]
@@ -180,7 +190,7 @@ def build_base_map(provider: basemaps.BaseMap, geography: MapGeography,
         folium.Marker([lat, lon], icon=folium.DivIcon(html=f"<div>{html_text(short_name)}</div>", class_name=css),
                       interactive=False, keyboard=False).add_to(labels)
     labels.add_to(m)
-    MapControl(legend_html(legend_kinds), "topright", "xz-control xz-legend").add_to(m)
+    MapControl(legend or legend_html(legend_kinds), "topright", "xz-control xz-legend").add_to(m)
     note = html_text(NOTE) + "<br>" + html_text(basemaps.OFFLINE_ATTRIBUTION)
     MapControl(note, "bottomleft", "xz-control xz-note").add_to(m)
     _fix_ids(m, [0])
@@ -251,6 +261,20 @@ def point_groups(parts: dict[str, pd.DataFrame], *, gcj02: bool, highlight_id: s
         groups.append(points_layer(frame, name=f"{model.kind_label(kind)}（{len(frame)}）", gcj02=gcj02,
                                    highlight_id=highlight_id, shared_renderer=True))
     return groups
+
+
+def lines_layer(lines: list[tuple[tuple[float, float], tuple[float, float]]], *, name: str, color: str,
+                weight: float = 2, dash: str | None = "6 4", gcj02: bool = False) -> folium.FeatureGroup:
+    """Straight lines between (lon, lat) pairs (an activity to the issues it raised, a group to its towns); not
+    clickable, no text: they only show what belongs together."""
+    group = folium.FeatureGroup(name=name)
+    for start, end in lines:
+        (x0, x1), (y0, y1) = ((start[0], end[0]), (start[1], end[1]))
+        if gcj02:
+            (x0, x1), (y0, y1) = coords.wgs84_to_gcj02(np.array([x0, x1]), np.array([y0, y1]))
+        folium.PolyLine([[float(y0), float(x0)], [float(y1), float(x1)]], color=color, weight=weight, opacity=0.8,
+                        dash_array=dash, interactive=False).add_to(group)
+    return group
 
 
 def show(base_map: folium.Map, groups: list[folium.FeatureGroup], view: MapView, key: str = "xzmap",

@@ -57,7 +57,30 @@ def data_token(ids) -> str:
 
 
 def encode(points: pd.DataFrame, gcj02: bool = False, highlight: int | None = None) -> dict:
-    """The compact payload for points.js. Rows are sent sorted by longitude so the deltas stay short."""
+    """The compact payload for points.js: points by kind (shape) and status (colour by stage)."""
+    codes = np.array([CODE_OF[(k, s)] for k, s in zip(points["kind"], points["status"])], dtype=np.int64)
+    legend = {
+        "kinds": [{"key": k.key, "label": k.label, "shape": KIND_SHAPES[k.key]} for k in model.KINDS.values()],
+        "code_kind": [list(model.KINDS).index(k) for k, _ in CODES],
+        "statuses": [s for _, s in CODES],
+        "colors": [STAGE_COLORS[model.stage_of(k, s)] for k, s in CODES],
+    }
+    return _payload(points, codes, legend, gcj02, highlight)
+
+
+def encode_categories(points: pd.DataFrame, column: str, colors: dict[str, str], label: str, shape: str,
+                      gcj02: bool = False, highlight: int | None = None) -> dict:
+    """The same payload for records of one kind told apart by one column (activities by 形式): one shape, a colour
+    per value of `column` (`colors`, in legend order)."""
+    order = list(colors)
+    codes = np.array([order.index(v) if v in colors else 0 for v in points[column]], dtype=np.int64)
+    legend = {"kinds": [{"key": "category", "label": label, "shape": shape}], "code_kind": [0] * len(order),
+              "statuses": order, "colors": [colors[v] for v in order]}
+    return _payload(points, codes, legend, gcj02, highlight)
+
+
+def _payload(points: pd.DataFrame, codes: np.ndarray, legend: dict, gcj02: bool, highlight: int | None) -> dict:
+    """Rows are sent sorted by longitude so the deltas stay short."""
     lon = points["lon"].to_numpy(dtype=float)
     lat = points["lat"].to_numpy(dtype=float)
     if gcj02:  # Gaode tiles are in GCJ-02: move the points, not the tiles
@@ -67,16 +90,11 @@ def encode(points: pd.DataFrame, gcj02: bool = False, highlight: int | None = No
     y0 = float(np.floor(lat.min() * 100) / 100) if len(lat) else 0.0
     x = np.round((lon[order] - x0) * SCALE).astype(np.int64)
     y = np.round((lat[order] - y0) * SCALE).astype(np.int64)
-    codes = np.array([CODE_OF[(k, s)] for k, s in zip(points["kind"], points["status"])], dtype=np.int64)
     payload = {
         "x0": x0, "y0": y0, "scale": SCALE,
         "x": np.diff(x, prepend=0).tolist(), "y": np.diff(y, prepend=0).tolist(),
         "c": codes[order].tolist(), "order": order.tolist(),
-        "t": data_token(points["id"]), "highlight": highlight,
-        "kinds": [{"key": k.key, "label": k.label, "shape": KIND_SHAPES[k.key]} for k in model.KINDS.values()],
-        "code_kind": [list(model.KINDS).index(k) for k, _ in CODES],
-        "statuses": [s for _, s in CODES],
-        "colors": [STAGE_COLORS[model.stage_of(k, s)] for k, s in CODES],
+        "t": data_token(points["id"]), "highlight": highlight, **legend,
     }
     if len(points) <= NAME_INLINE_LIMIT:
         payload["n"] = points["name"].astype(str).to_numpy()[order].tolist()
@@ -101,8 +119,9 @@ class CompactPoints(JSCSSMixin, MacroElement):
 
 def points_layer(points: pd.DataFrame, *, name: str = "点位", gcj02: bool = False,
                  highlight_id: str | None = None, radius: int = 6,
-                 shared_renderer: bool = False) -> folium.FeatureGroup:
+                 shared_renderer: bool = False, categories: tuple | None = None) -> folium.FeatureGroup:
     """A FeatureGroup for st_folium's `feature_group_to_add`: the base map stays mounted while points change.
+    `categories` = (column, colours, label, shape) draws records of one kind by a column (see encode_categories).
 
     `shared_renderer=True` draws on the map's canvas (folium.Map(prefer_canvas=True)) instead of a canvas of its own,
     so clickable canvas layers under the points (the town areas) keep receiving clicks.
@@ -113,8 +132,9 @@ def points_layer(points: pd.DataFrame, *, name: str = "点位", gcj02: bool = Fa
         highlight = int(matches[0]) if len(matches) else None
     group = folium.FeatureGroup(name=name)
     if len(points):
-        CompactPoints(encode(points, gcj02=gcj02, highlight=highlight), radius=radius,
-                      shared_renderer=shared_renderer).add_to(group)
+        payload = (encode_categories(points, *categories, gcj02=gcj02, highlight=highlight) if categories
+                   else encode(points, gcj02=gcj02, highlight=highlight))
+        CompactPoints(payload, radius=radius, shared_renderer=shared_renderer).add_to(group)
     return group
 
 

@@ -1,15 +1,19 @@
 """The detail panel beside the map: every field with its Chinese label, dates, and the follow-up timeline."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from loaders import model
+from loaders.figures import outcome_of
 
 from .. import data
 from . import selection
 from .safe import md_text
 
 HIDDEN = {"name", "kind", "status", "village"}
+ACTIVITIES_PAGE = "views/activities.py"
 
 
 def _value(value) -> str:
@@ -63,9 +67,55 @@ def panel(point_id: str | None, unit_names: dict[str, str], in_view: bool) -> No
         lines = [f"**{md_text(label)}**：{md_text(value)}" for label, value in rows(record, unit_names)]
         st.markdown("  \n".join(lines))
         entries = data.follow_ups(point_id, version)
-        if entries:
+        if record["kind"] == "issue":
+            _timeline(timeline(record, entries, data.work()))
+        elif entries:
             st.markdown("**跟踪督办记录**")
             for entry in entries:
                 head = " · ".join(md_text(v) for v in (entry.get("date"), entry.get("status"), entry.get("author")) if v)
                 st.markdown(f"- **{head}**  \n  {md_text(entry.get('text'))}")
         st.button("关闭详情", on_click=selection.clear, key="xz_detail_close", icon=":material/close:")
+
+
+@dataclass(frozen=True)
+class Step:
+    date: str  # ISO; "" when unknown
+    label: str  # 提出 / 登记 / 再次协商 / 跟踪督办 / 结果
+    text: str
+    activity_id: str | None = None
+
+
+def timeline(record: dict, follow_ups: list[dict], work: data.Work) -> list[Step]:
+    """An issue's path as one line: the activity that raised it, later consultations, the follow-ups, the outcome."""
+    steps = []
+    activities = work.activities.set_index("id")
+    for link in work.activity_ids_of(record["id"]).itertuples(index=False):
+        if link.activity_id in activities.index:
+            act = activities.loc[link.activity_id]
+            steps.append(Step(str(act["date"]), link.role, f"{act['form']} · {act['topic']}", link.activity_id))
+    if record.get("opened_on"):
+        steps.append(Step(str(record["opened_on"]), "登记", "登记为问题点"))
+    for entry in follow_ups:
+        head = " · ".join(str(v) for v in (entry.get("status"), entry.get("author")) if v)
+        steps.append(Step(str(entry.get("date") or ""), "跟踪督办", f"{head}：{entry.get('text')}" if head
+                          else str(entry.get("text"))))
+    stage = model.stage_of(record["kind"], record["status"])
+    if stage not in model.OPEN_STAGES or record.get("proposal_no"):
+        steps.append(Step(str(record.get("resolved_on") or ""), "结果", outcome_of(record)))
+    order = {"提出": 0, "登记": 1, "再次协商": 2, "跟踪督办": 3, "结果": 4}
+    return sorted(steps, key=lambda s: (s.date or "9999", order.get(s.label, 5)))
+
+
+def _timeline(steps: list[Step]) -> None:
+    if not steps:
+        return
+    st.markdown("**来源与进展**")
+    for number, step in enumerate(steps):
+        line = f"- **{md_text(step.date or '日期不详')} · {md_text(step.label)}**  \n  {md_text(step.text)}"
+        if step.activity_id:
+            left, right = st.columns([4, 1], vertical_alignment="center")
+            left.markdown(line)
+            if right.button("活动", key=f"xz_open_activity_{number}", help="在协商活动页打开这场活动"):
+                selection.ACTIVITY.open(step.activity_id, ACTIVITIES_PAGE)
+        else:
+            st.markdown(line)

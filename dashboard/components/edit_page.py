@@ -13,13 +13,13 @@ from loaders.model import ValidationError
 from loaders.store import StaleEditError, StoreError
 
 from .. import data
-from . import coordinput, detail, edit_followups, edit_map, editform, history, session
+from . import coordinput, detail, edit_activities, edit_followups, edit_map, editform, history, session
 from .editform import messages
 from .layer_page import base_selector
 from .pointtable import display_frame
 from .safe import md_text
 
-MODES = ("修改点位", "新增点位", "已删除点位")
+MODES = ("修改点位", "新增点位", "已删除点位", "协商活动")
 MODE = "edit_mode"
 SELECTED = "_xz_edit_selected"
 TABLE = "edit_table"
@@ -309,7 +309,9 @@ def render() -> None:
     messages(ss.pop(_NOTICE, None))
     ss.setdefault(MODE, MODES[0])
     mode = st.radio("操作", MODES, key=MODE, horizontal=True, label_visibility="collapsed")
-    if mode == MODES[1]:
+    if mode == MODES[3]:
+        edit_activities.section(editor)
+    elif mode == MODES[1]:
         add_mode(editor, provider, editable, names)
     elif mode == MODES[2]:
         deleted_mode(editor, names)

@@ -12,7 +12,10 @@ from loaders.store import StoreError
 from .safe import md_text
 
 ACTIONS = {"create": "新增", "update": "修改", "delete": "删除", "restore": "恢复", "follow_up": "跟踪督办",
-           "revert": "撤销修改", "import": "导入"}
+           "revert": "撤销修改", "import": "导入", "activity_create": "新增协商活动", "activity_update": "修改协商活动",
+           "activity_delete": "删除协商活动", "member_create": "新增委员", "member_update": "修改委员",
+           "member_delete": "删除委员", "issue_link": "关联协商活动", "issue_unlink": "取消关联协商活动",
+           "groups": "修改委员活动组", "areas": "替换乡镇范围"}
 LABELS = {**model.COLUMN_LABELS, "deleted_at": "删除时间", "date": "督办日期", "text": "督办内容", "geom": "位置"}
 HIDDEN_FIELDS = {"stage", "sample", "id"}  # stage follows status; shown only when nothing else changed
 MAX_VALUE = 80

@@ -10,16 +10,23 @@ from loaders import auth
 from loaders.importing import ImportFileError
 
 from .. import data
-from . import importer, safe, session
+from . import import_records, importer, safe, session
+
+SUBJECTS = {"points": "点位", "activities": "协商活动", "members": "委员"}
 
 
 def render() -> None:
     user = session.require("editor")
 
-    st.title("导入点位")
+    st.title("导入")
     scope = "全区" if user.is_admin else "、".join(safe.md_text(n) for n in auth.unit_names(data.store(), user.units))
     st.caption(f"当前用户：{safe.md_text(user.name)}（{user.role_label}，可导入：{scope}）。"
-               "先检查、预览，确认后才写入；同一文件重复导入不会产生重复点位（按“编号”列更新已有点位）。")
+               "先检查、预览，确认后才写入；同一文件重复导入不会产生重复记录（按“编号”列更新已有记录）。")
+    what = st.segmented_control("导入什么", list(SUBJECTS), format_func=SUBJECTS.get, key="imp_subject",
+                                default="points")
+    if what in ("activities", "members"):
+        import_records.section(what)
+        st.stop()
 
     upload = importer.upload_step()
     if upload is None:

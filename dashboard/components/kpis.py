@@ -1,4 +1,4 @@
-"""KPI cards: totals per kind, counts per stage, and the article's headline figures computed from the data."""
+"""KPI cards: the article's headline figures computed from the data, totals per kind, counts per stage."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,32 +31,52 @@ def _rate(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def headline(view: View, fixed_kind: str | None) -> list[Figure]:
-    """The first row: what a leader looks for first."""
+def headline(view: View, fixed_kind: str | None, work=None) -> list[Figure]:
+    """The first row: what a leader looks for first. On 总览 (`work`: loaders.figures.Headline for the chosen towns)
+    the article's headline -- members taking part, activities, sites, problems solved, 社情民意 forwarded; points
+    come from the filtered view, members and activities from the consultation records."""
     if fixed_kind is None:
         issue = issue_figures(view)
-        return ([Figure("点位总数", f"{view.total}")]
-                + [Figure(model.kind_label(k), f"{view.by_kind.get(k, 0)}",
-                          help=("每个乡镇（街道）一个，共 17 个" if k == "demo_site" else None)) for k in model.KINDS]
-                + [Figure("已解决问题", f"{issue['resolved']}", help="状态为「已解决」的问题点（个）")])
-    figures = [Figure("总数", f"{view.total}")]
+        figures = []
+        if work is not None:
+            figures += [
+                Figure("委员参与", number(work.members_taking_part, "名"),
+                       help=f"参加协商活动的委员（不重复计）；区政协委员共 {work.members_district:,} 名"),
+                Figure("协商活动", number(work.activities, "场次"), help=f"其中三级联动 {work.three_level} 次"),
+            ]
+        return figures + [
+            Figure("示范点", number(view.by_kind.get("demo_site", 0)), help="每个乡镇（街道）一个，共 17 个"),
+            Figure("已解决问题", number(issue["resolved"]), help="状态为「已解决」的问题点（个）"),
+            Figure("转社情民意", number(issue["forwarded"]), help="状态为「已转社情民意」的问题点（件）"),
+            Figure("问题解决率", _rate(issue["rate"]), help="已解决 ÷（问题点总数 − 已撤销）"),
+        ]
+    figures = [Figure("总数", number(view.total))]
     for status in model.KINDS[fixed_kind].statuses:
-        figures.append(Figure(status.label, f"{view.by_status.get((fixed_kind, status.label), 0)}"))
+        figures.append(Figure(status.label, number(view.by_status.get((fixed_kind, status.label), 0))))
     return figures
 
 
 def second_row(view: View, fixed_kind: str | None) -> list[Figure]:
-    figures = [Figure(stage, f"{view.by_stage.get(stage, 0)}") for stage in model.STAGES]
     if fixed_kind is None:
-        figures.append(Figure("转社情民意", f"{issue_figures(view)['forwarded']}",
-                              help="状态为「已转社情民意」的问题点（件）"))
-    if fixed_kind in (None, "issue"):
+        return ([Figure("点位总数", number(view.total))]
+                + [Figure(model.kind_label(k), number(view.by_kind.get(k, 0))) for k in model.KINDS if k != "demo_site"]
+                + [Figure(stage, number(view.by_stage.get(stage, 0))) for stage in model.STAGES])
+    figures = [Figure(stage, number(view.by_stage.get(stage, 0))) for stage in model.STAGES]
+    if fixed_kind == "issue":
         figures.append(Figure("问题解决率", _rate(issue_figures(view)["rate"]), help="已解决 ÷（问题点总数 − 已撤销）"))
     return figures
 
 
-def cards(view: View, fixed_kind: str | None) -> None:
-    for row in (headline(view, fixed_kind), second_row(view, fixed_kind)):
-        columns = st.columns(len(row))
-        for column, figure in zip(columns, row):
-            column.metric(figure.label, figure.value, help=figure.help, border=True)
+def number(n: int, unit: str = "") -> str:
+    """A count as a Chinese reader reads it: thousands separated, its measure word after it."""
+    return f"{int(n):,}{unit}"
+
+
+def row(figures: list[Figure]) -> None:
+    for column, figure in zip(st.columns(len(figures)), figures):
+        column.metric(figure.label, figure.value, help=figure.help, border=True)
+
+
+def cards(view: View, fixed_kind: str | None, work=None) -> None:
+    for figures in (headline(view, fixed_kind, work), second_row(view, fixed_kind)):
+        row(figures)

@@ -111,7 +111,7 @@ def render(kind: str | None = None) -> None:
     st.markdown(f"### {TITLE} · {model.kind_label(kind) if kind else '总览'}")
     st.caption(md_text(state.describe(units, kind)) + f"　|　共 {view.total} 个点位")
     banner.sample_banner(view)
-    kpis.cards(view, kind)
+    kpis.cards(view, kind, data.headline(state.unit_codes) if kind is None else None)
 
     geography = data.map_geography(provider.gcj02)
     base_map = mapview.build_base_map(provider, geography, (kind,) if kind else tuple(model.KINDS))

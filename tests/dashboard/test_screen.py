@@ -12,6 +12,7 @@ from pagehelpers import units_of
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.screen_page import darkmap, markup, presets, snapshot, tour
+from loaders import figures
 from loaders.filters import Filter
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -37,8 +38,8 @@ def html_of(at: AppTest, marker: str) -> str:
 
 def kpi_values(at: AppTest) -> dict[str, int]:
     block = html_of(at, "xz-kpis")
-    return {key: int(value) for key, value in
-            re.findall(r'data-kpi="(\w+)".*?<span class="xz-num">(\d+)</span>', block)}
+    return {key: int(value.replace(",", "")) for key, value in
+            re.findall(r'data-kpi="(\w+)".*?<span class="xz-num">([\d,]+)</span>', block)}
 
 
 def map_args(at: AppTest) -> dict:
@@ -59,11 +60,13 @@ def updated_at(at: AppTest) -> str:
     return re.search(r"数据更新于 <b>([\d:]+)</b>", html_of(at, "xz-footer")).group(1)
 
 
-def test_screen_shows_the_article_figures_offline(store_path):
+def test_screen_shows_the_article_figures_offline(store_path, store):
     at = run_screen()
     assert markup.TITLE in html_of(at, "xz-title")
-    assert kpi_values(at) == {"demo_site": 17, "issues": 63, "resolved": 24, "forwarded": 25, "in_progress": 14,
-                              "wells": 8, "bridges": 4}
+    work = figures.headline(store)
+    assert kpi_values(at) == {"members": work.members_taking_part, "activities": work.activities, "demo_site": 17,
+                              "issues": 63, "resolved": 24, "forwarded": 25, "in_progress": 14, "wells": 8,
+                              "bridges": 4}
     args = map_args(at)
     assert points_sent(args) == 113
     assert args["returned_objects"] == []  # nobody clicks the screen: no reruns from the map
@@ -81,7 +84,7 @@ def test_screen_shows_the_article_figures_offline(store_path):
 
 def test_presets_come_from_the_url(store_path, store):
     at = run_screen({"unit": "黄集", "kind": "issue", "refresh": "5", "tour": "off"})
-    assert set(kpi_values(at)) == {"issues", "resolved", "forwarded", "in_progress"}
+    assert set(kpi_values(at)) == {"members", "activities", "issues", "resolved", "forwarded", "in_progress"}
     code = units_of(store).code_of("黄集")
     expected = len(store.points(Filter(kinds=("issue",), unit_codes=(code,))))
     assert kpi_values(at)["issues"] == expected

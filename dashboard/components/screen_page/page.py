@@ -25,7 +25,7 @@ def _live(wanted: presets.Presets) -> None:
     running = tour.running()
     stop = tour.stop(stops, wanted, running)
 
-    st.markdown(markup.kpi_html(snapshot.kpis(shown.view, wanted)), unsafe_allow_html=True)
+    st.markdown(markup.kpi_html(snapshot.kpis(shown.view, wanted, shown.work)), unsafe_allow_html=True)
     left, centre, right = st.columns([1.02, 2.35, 1.02], gap="small")
     with left:
         st.markdown(markup.CHART_HEAD_HTML, unsafe_allow_html=True)

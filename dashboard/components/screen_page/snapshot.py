@@ -25,6 +25,8 @@ _LOG = logging.getLogger(__name__)
 FEED_ROWS = 7
 SYSTEM_USERS = {"init"}  # the bundled sample data was written by `init`: not news for a meeting
 OTHER_COLOR = "#7f8ea3"
+ACTIVITY_COLOR = "#b388ff"  # 协商活动 in 最新动态
+QUIET_ACTIONS = {"member_create", "member_update", "member_delete", "groups", "areas"}  # not news for a meeting
 _ACTIONS = {**ACTIONS, "update": "更新"}
 
 # Session state keys (all prefixed, so they never meet the dashboard's).
@@ -62,6 +64,7 @@ class Snapshot:
     feed: tuple[FeedItem, ...]
     feed_is_history: bool
     read_at: dt.datetime
+    work: object = None  # loaders.figures.Headline for the screen's towns
 
     def towns(self) -> list[str]:
         """The towns the screen is about: the preset ones, or the network's 17, in display order."""
@@ -73,8 +76,9 @@ class Snapshot:
         return points["unit_code"].fillna("").map(self.units.area_of) == area
 
 
-def kpis(view: data.View, presets: Presets) -> list[Kpi]:
-    """The big figures, computed from the data (the article's 17 / 24 / 25 on the sample store)."""
+def kpis(view: data.View, presets: Presets, work=None) -> list[Kpi]:
+    """The big figures, computed from the data (the article's 270余 / 30余 / 17 / 24 / 25 on the sample store);
+    `work` is the consultation headline (loaders.figures.Headline) for the screen's towns."""
     status = view.by_status
     kinds = view.by_kind
 
@@ -85,7 +89,15 @@ def kpis(view: data.View, presets: Presets) -> list[Kpi]:
     issue = issue_figures(view)
     rate = f"解决率 {issue['rate'] * 100:.0f}%" if issue["rate"] is not None else ""
     wells, bridges = int(kinds.get("well", 0)), int(kinds.get("bridge", 0))
-    figures = [
+    figures = []
+    if work is not None:
+        figures += [
+            (None, Kpi("members", "委员参与", f"{work.members_taking_part:,}", "名",
+                       f"区政协委员 {work.members_district:,} 名", "cyan")),
+            (None, Kpi("activities", "协商活动", f"{work.activities:,}", "场次", f"三级联动 {work.three_level} 次",
+                       "rose")),
+        ]
+    figures += [
         ("demo_site", Kpi("demo_site", "协商示范点", sites, "个", f"已建成 {n('demo_site', '已建成')}", "gold")),
         ("issue", Kpi("issues", "问题点", int(kinds.get("issue", 0)), "个", "协商议题", "blue")),
         ("issue", Kpi("resolved", "已解决", int(issue["resolved"]), "个", rate, "green")),
@@ -122,19 +134,30 @@ def _change_text(action: str, fields: list, before: dict, after: dict) -> str:
 
 
 def latest_changes(history: pd.DataFrame, points: pd.DataFrame, names: dict[str, str], *, limit: int = FEED_ROWS,
-                   restrict: bool = False, today: dt.date | None = None) -> list[FeedItem]:
-    """最新动态 from the audit log, newest first: who changed what, when. `names`: unit code -> short name.
-    `restrict`: only points in `points`."""
+                   restrict: bool = False, today: dt.date | None = None,
+                   towns: frozenset[str] = frozenset()) -> list[FeedItem]:
+    """最新动态 from the audit log, newest first: who changed what, when -- points and consultation activities.
+    `names`: unit code -> short name. `restrict`: only points in `points` and activities in `towns` (when given)."""
     today = today or clock.today()
     known = points.set_index("id") if len(points) else pd.DataFrame(columns=["name", "unit_code", "stage"])
     items: list[FeedItem] = []
     for row in history.itertuples():
-        if row.user in SYSTEM_USERS:
-            continue
-        if restrict and row.point_id not in known.index:
+        if row.user in SYSTEM_USERS or row.action in QUIET_ACTIONS:
             continue
         before = row.before if isinstance(row.before, dict) else {}
         after = row.after if isinstance(row.after, dict) else {}
+        if str(row.action).startswith("activity"):
+            unit = after.get("unit_code") or before.get("unit_code") or ""
+            if restrict and towns and unit not in towns:
+                continue
+            title = after.get("topic") or before.get("topic") or "（协商活动）"
+            items.append(FeedItem(_when(row.at, today), str(title), f"{row.user} · {_ACTIONS[row.action]}",
+                                  names.get(unit, ""), ACTIVITY_COLOR))
+            if len(items) >= limit:
+                break
+            continue
+        if restrict and row.point_id not in known.index:
+            continue
         fields = list(row.fields) if isinstance(row.fields, (list, tuple)) else []
         record = known.loc[row.point_id] if row.point_id in known.index else None
         name = after.get("name") or before.get("name") or (record["name"] if record is not None else "") or "（点位）"
@@ -149,14 +172,21 @@ def latest_changes(history: pd.DataFrame, points: pd.DataFrame, names: dict[str,
 
 
 def recent_points(points: pd.DataFrame, names: dict[str, str], *, limit: int = FEED_ROWS,
-                  today: dt.date | None = None) -> list[FeedItem]:
-    """When nobody has changed anything yet: the most recently updated points."""
+                  today: dt.date | None = None, activities: pd.DataFrame | None = None) -> list[FeedItem]:
+    """When nobody has changed anything yet: the latest activities (by their date, up to half the rows) and the
+    most recently updated points."""
     today = today or clock.today()
-    if not len(points):
-        return []
-    recent = points.sort_values("updated_at", ascending=False, kind="stable").head(limit)
-    return [FeedItem(_when(r.updated_at, today), str(r.name), f"{model.kind_label(r.kind)} · {r.status}",
-                     names.get(r.unit_code, ""), STAGE_COLORS.get(r.stage, OTHER_COLOR)) for r in recent.itertuples()]
+    items: list[FeedItem] = []
+    if activities is not None and len(activities):
+        for r in activities.sort_values("date", ascending=False, kind="stable").head(limit // 2).itertuples():
+            items.append(FeedItem(str(r.date)[5:], str(r.topic), f"协商活动 · {r.form}", names.get(r.unit_code, ""),
+                                  ACTIVITY_COLOR))
+    if len(points):
+        recent = points.sort_values("updated_at", ascending=False, kind="stable").head(limit - len(items))
+        items += [FeedItem(_when(r.updated_at, today), str(r.name), f"{model.kind_label(r.kind)} · {r.status}",
+                           names.get(r.unit_code, ""), STAGE_COLORS.get(r.stage, OTHER_COLOR))
+                  for r in recent.itertuples()]
+    return items
 
 
 def read_snapshot(presets: Presets, previous: Snapshot | None) -> Snapshot:
@@ -169,11 +199,16 @@ def read_snapshot(presets: Presets, previous: Snapshot | None) -> Snapshot:
     names = units.names(short=True)
     geography = data.map_geography(False)
     history = data.store().history(limit=200)
-    feed = latest_changes(history, view.points, names, restrict=presets.where != Filter())
+    towns = frozenset(presets.where.unit_codes)
+    feed = latest_changes(history, view.points, names, restrict=presets.where != Filter(), towns=towns)
     from_history = bool(feed)
+    activities = data.work().activities
+    if towns:
+        activities = activities[activities["unit_code"].isin(towns)]
     if not feed:
-        feed = recent_points(view.points, names)
-    return Snapshot(version, presets, view, units, geography, tuple(feed), from_history, clock.now())
+        feed = recent_points(view.points, names, activities=activities)
+    work = data.headline(tuple(sorted(towns)))
+    return Snapshot(version, presets, view, units, geography, tuple(feed), from_history, clock.now(), work)
 
 
 def current_snapshot(presets: Presets, force: bool = False) -> tuple[Snapshot | None, dt.datetime | None]:
