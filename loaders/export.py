@@ -51,9 +51,17 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 def to_xlsx(frame: pd.DataFrame, sheet_name: str = "点位") -> bytes:
     """One sheet with Chinese headers. Every text cell is a string cell: openpyxl would store text beginning with
     "=" as a live formula, so those cells are switched back to strings before saving."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     buffer = io.BytesIO()
+    frame = chinese_headers(frame)
+    # XML 1.0 cannot carry control characters: a value written before input was cleaned would make openpyxl refuse
+    # the whole file. They are invisible, so the cell loses nothing a reader sees.
+    text_columns = frame.select_dtypes(include=["object", "string"]).columns
+    frame[text_columns] = frame[text_columns].map(
+        lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        chinese_headers(frame).to_excel(writer, index=False, sheet_name=sheet_name)
+        frame.to_excel(writer, index=False, sheet_name=sheet_name)
         sheet = writer.sheets[sheet_name]
         for row in sheet.iter_rows():
             for cell in row:

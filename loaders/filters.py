@@ -85,7 +85,7 @@ class Filter:
         dates: dict[str, dt.date | None] = {}
         for key in ("from", "to"):
             raw = values(key)
-            dates[key] = _date(raw[0]) if raw else None
+            dates[key] = parse_date(raw[0]) if raw else None
             if raw and dates[key] is None:
                 problems.append(f"日期「{raw[0]}」")
         if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
@@ -157,11 +157,18 @@ def _split(raw) -> list[str]:
     return out
 
 
-def _date(text: str) -> dt.date | None:
+# The dates a filter can hold: what the pages' date pickers offer. A URL asking for 9999-12-31 is not understood,
+# rather than handed to a picker that cannot show it.
+DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 1, 1)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """An ISO date from a URL, or None when it is not one or lies outside DATE_MIN..DATE_MAX."""
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(str(text).strip())
     except ValueError:
         return None
+    return day if DATE_MIN <= day <= DATE_MAX else None
 
 
 # Activities: the same URL words where they mean the same (unit, q, from, to), plus their own -----------------------

@@ -226,6 +226,31 @@ def clean_text(value, multiline: bool = False) -> str:
     return text.strip()
 
 
+MAX_ID_LENGTH = 64
+
+
+def check_id(value, label: str) -> tuple[str | None, str | None]:
+    """An identifier as given (编号, 外部编号): (the text, None), or (None, a Chinese message) when it holds a control,
+    bidi or other invisible character or is too long. Refused rather than cleaned: an id that silently changed would
+    no longer match the one in the user's own system."""
+    if value is None or is_missing(value) or not str(value).strip():
+        return None, None
+    text = str(value).strip()
+    shown = clean_text(text)[:20]
+    if not text.isprintable() or _BIDI.search(text):
+        return None, f"字段「{label}」的值「{shown}」含有不可见的控制字符"
+    if len(text) > MAX_ID_LENGTH:
+        return None, f"字段「{label}」的值「{shown}…」太长（{len(text)} 字，最多 {MAX_ID_LENGTH} 字）"
+    return text, None
+
+
+def require_id(value, label: str = "编号") -> str | None:
+    text, message = check_id(value, label)
+    if message:
+        raise ValidationError([message])
+    return text
+
+
 def _coerce(f: Field, value):
     """Return (clean value, message); empty input becomes None."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
@@ -321,9 +346,11 @@ def validate_point(record: dict, unit_codes: set[str] | None = None) -> dict:
         messages.append(
             f"字段「完成日期」的值「{clean['resolved_on']}」早于登记日期「{clean['opened_on']}」"
         )
-    for key in ("external_id",):
-        if record.get(key) not in (None, ""):
-            clean[key] = str(record[key]).strip()
+    external, message = check_id(record.get("external_id"), COLUMN_LABELS["external_id"])
+    if message:
+        messages.append(message)
+    elif external:
+        clean["external_id"] = external
     clean["sample"] = bool(record.get("sample", False))
     if messages:
         raise ValidationError(messages)

@@ -2,12 +2,10 @@
 group, form, channel, member, q, from, to). What a link says that cannot be understood is ignored with a notice."""
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from loaders.consultation import CHANNELS, FORMS
-from loaders.filters import ACTIVITY_QUERY_KEYS, MAX_KEYWORD, ActivityFilter
+from loaders.filters import ACTIVITY_QUERY_KEYS, DATE_MAX, DATE_MIN, MAX_KEYWORD, ActivityFilter
 from loaders.units import Units
 
 from .filters import set_query
@@ -64,9 +62,8 @@ def sidebar(units: Units, groups: dict[str, str], members: list[str]) -> Activit
                            format_func=lambda m: m or "全部委员", help="只看这位委员参加过的活动")
     keyword = bar.text_input("关键词", key=KEYS["q"], max_chars=MAX_KEYWORD, placeholder="议题、地点、协商情况、部门…")
     left, right = bar.columns(2)
-    date_from = left.date_input("日期 从", key=KEYS["from"], min_value=dt.date(2000, 1, 1),
-                                max_value=dt.date(2100, 1, 1), format="YYYY-MM-DD")
-    date_to = right.date_input("至", key=KEYS["to"], min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1),
+    date_from = left.date_input("日期 从", key=KEYS["from"], min_value=DATE_MIN, max_value=DATE_MAX, format="YYYY-MM-DD")
+    date_to = right.date_input("至", key=KEYS["to"], min_value=DATE_MIN, max_value=DATE_MAX,
                                format="YYYY-MM-DD")
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from

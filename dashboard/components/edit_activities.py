@@ -15,6 +15,7 @@ from loaders.model import ValidationError
 from loaders.store import StaleEditError, StoreError
 
 from .. import data
+from .editform import MAX_DATE, MIN_DATE
 from .safe import md_text, plain
 
 NEW = ""
@@ -120,7 +121,8 @@ def section(editor: Editor) -> None:
 
     with st.form(f"ea_form_{picked or 'new'}_{values.get('version', 0)}", enter_to_submit=False):
         left, right = st.columns(2)
-        date = left.date_input("日期", dt.date.fromisoformat(str(values["date"])), format="YYYY-MM-DD")
+        date = left.date_input("日期", dt.date.fromisoformat(str(values["date"])), min_value=MIN_DATE,
+                                max_value=MAX_DATE, format="YYYY-MM-DD")
         topic = right.text_input("议题", values["topic"], max_chars=100)
         form = left.selectbox("形式", FORMS, index=FORMS.index(values["form"]) if values["form"] in FORMS else 0)
         channel = right.selectbox("协商渠道", CHANNELS,

@@ -12,7 +12,7 @@ import datetime as dt
 import streamlit as st
 
 from loaders import model
-from loaders.filters import MAX_KEYWORD, QUERY_KEYS, Filter
+from loaders.filters import DATE_MAX, DATE_MIN, MAX_KEYWORD, QUERY_KEYS, Filter
 from loaders.units import Units
 
 from .safe import md_text
@@ -97,9 +97,9 @@ def sidebar(units: Units, fixed_kind: str | None, date_bounds: tuple[dt.date, dt
     keyword = bar.text_input("关键词", key=W_Q, max_chars=MAX_KEYWORD, placeholder="名称、村/社区、说明…")
     low, high = date_bounds
     left, right = bar.columns(2)
-    date_from = left.date_input("登记日期 从", key=W_FROM, min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1),
+    date_from = left.date_input("登记日期 从", key=W_FROM, min_value=DATE_MIN, max_value=DATE_MAX,
                                 format="YYYY-MM-DD", help=f"数据中的登记日期范围：{low} 至 {high}")
-    date_to = right.date_input("至", key=W_TO, min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1),
+    date_to = right.date_input("至", key=W_TO, min_value=DATE_MIN, max_value=DATE_MAX,
                                format="YYYY-MM-DD")
     if date_from and date_to and date_from > date_to:
         bar.caption("起始日期晚于截止日期，已按调换后的范围筛选。")

@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from loaders.filters import ActivityFilter
+from loaders.filters import DATE_MAX, DATE_MIN, ActivityFilter, parse_date
 
 from .. import data, mapview
 from . import activity_filters, kpis, layer_page, record_exports
@@ -34,16 +34,16 @@ def _period() -> tuple[dt.date | None, dt.date | None]:
     if not ss.get(_LOADED):
         ss[_LOADED] = True
         for key, param in ((W_FROM, "from"), (W_TO, "to")):
-            try:
-                ss[key] = dt.date.fromisoformat(st.query_params.get(param, ""))
-            except ValueError:
-                ss[key] = None
+            raw = st.query_params.get(param, "")
+            ss[key] = parse_date(raw) if raw else None
+            if raw and ss[key] is None:
+                st.sidebar.warning(md_text(f"链接中的日期「{raw[:40]}」无法识别，已忽略。"), icon="ℹ️")
     bar = st.sidebar
     bar.markdown("#### 统计期间")
     left, right = bar.columns(2)
-    since = left.date_input("从", key=W_FROM, min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1),
+    since = left.date_input("从", key=W_FROM, min_value=DATE_MIN, max_value=DATE_MAX,
                             format="YYYY-MM-DD")
-    until = right.date_input("至", key=W_TO, min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1),
+    until = right.date_input("至", key=W_TO, min_value=DATE_MIN, max_value=DATE_MAX,
                              format="YYYY-MM-DD")
     if since and until and since > until:
         since, until = until, since

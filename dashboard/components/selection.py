@@ -32,7 +32,8 @@ class Selection:
         if not ss.get(self._loaded):
             ss[self._loaded] = True
             value = st.query_params.get(self.param)
-            if value and len(value) <= MAX_ID and self.key not in ss:
+            # An id is printable text: a NUL or a control character from a hand-made URL is no record's id.
+            if value and len(value) <= MAX_ID and value.isprintable() and self.key not in ss:
                 ss[self.key] = value
                 ss[self._center] = value
         return ss.get(self.key)

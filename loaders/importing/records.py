@@ -113,7 +113,7 @@ def _write_row(editor: Editor, what: str, cells: dict, units, result: RecordsRes
         if code is None:
             raise model.ValidationError([f"字段「乡镇代码」的值「{unit}」不是本区的乡镇（街道）"])
         record["unit_code"] = code
-    key = str(record.pop("id", "") or "").strip()
+    key = model.require_id(record.pop("id", None)) or ""
     current = (editor.store.activity(key) if what == "activities" else editor.store.member(key)) if key else None
     if current is None or current.get("deleted_at"):
         if current is not None:

@@ -159,7 +159,7 @@ class ConsultationStore:
     def add_activity(self, record: dict, user: str) -> str:
         with self._write() as c:
             clean = self._validated_activity(c, {**record, "members": record.get("members", ())})
-            clean["id"] = str(record.get("id") or new_id("a"))
+            clean["id"] = model.require_id(record.get("id")) or new_id("a")
             if self._record(c, "activities", ACTIVITY_COLUMNS, clean["id"]) is not None:
                 raise StoreError(f"编号「{clean['id']}」已被其他协商活动使用")
             self._insert(c, "activities", ACTIVITY_COLUMNS, clean, user)
@@ -199,7 +199,7 @@ class ConsultationStore:
     def add_member(self, record: dict, user: str) -> str:
         with self._write() as c:
             clean = self._validated_member(c, record)
-            clean["id"] = str(record.get("id") or new_id("m"))
+            clean["id"] = model.require_id(record.get("id")) or new_id("m")
             if self._record(c, "members", MEMBER_COLUMNS, clean["id"]) is not None:
                 raise StoreError(f"编号「{clean['id']}」已被其他委员使用")
             self._insert(c, "members", MEMBER_COLUMNS, clean, user)
@@ -271,7 +271,8 @@ class ConsultationStore:
         problems, codes = [], {}
         for i, group in enumerate(groups, start=1):
             code, name = model.clean_text(group.get("code") or ""), model.clean_text(group.get("name") or "")
-            level, unit = group.get("level"), group.get("unit_code") or None
+            # Rows may come straight from member_groups(), where an empty unit reads back as NaN.
+            level, unit = group.get("level"), _given(group.get("unit_code"))
             if not code or not name:
                 problems.append(f"第 {i} 个活动组缺少代码或名称")
             elif code in codes:
@@ -280,7 +281,7 @@ class ConsultationStore:
                 problems.append(f"活动组「{name}」的级别「{level}」无效，应为：{'、'.join(cm.GROUP_LEVELS)}")
             if unit and unit not in unit_codes:
                 problems.append(f"活动组「{name}」的乡镇代码「{unit}」不是本区的乡镇代码")
-            codes[code] = (code, name, level, unit, bool(group.get("sample", False)))
+            codes[code] = (code, name, level, unit, bool(_given(group.get("sample")) or False))
         for district, town in pairings:
             if codes.get(district, (None,) * 3)[2] != "区直" or codes.get(town, (None,) * 3)[2] != "乡镇":
                 problems.append(f"对口联系「{district} → {town}」应由区直活动组指向乡镇活动组")
@@ -373,3 +374,8 @@ def _plain(value):
 
 def _public(clean: dict) -> dict:
     return {k: _plain(v) for k, v in clean.items() if k not in ("created_at", "updated_at", "updated_by", "version")}
+
+
+def _given(value):
+    """A cell's value, or None when it is empty (None, "", NaN)."""
+    return None if model.is_missing(value) else value

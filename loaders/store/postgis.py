@@ -25,7 +25,7 @@ import shapely
 
 from ..filters import Filter
 from . import schema
-from .base import StoreUnavailable
+from .base import StoreError, StoreUnavailable
 from .sqlstore import SQLStore, quote
 from .users import SQLUsers
 from .where import where_sql
@@ -136,6 +136,7 @@ class Connection:
 
     def execute(self, sql: str, params=()):
         """The psycopg cursor, executed: `fetchone()`, `fetchall()`, iteration, `rowcount`."""
+        _refuse_nul(params)
         cursor = self.raw.connection.cursor()
         cursor.execute(_driver_sql(sql), tuple(params))
         if cursor.rowcount and sql.lstrip().upper().startswith(_CHANGES):
@@ -143,6 +144,8 @@ class Connection:
         return cursor
 
     def executemany(self, sql: str, rows: list):
+        for row in rows:
+            _refuse_nul(row)
         self.wrote = self.wrote or bool(rows)
         with self.raw.connection.cursor() as cursor:
             cursor.executemany(_driver_sql(sql), [tuple(r) for r in rows])
@@ -150,6 +153,15 @@ class Connection:
     def scalar(self, sql: str, params=()):
         row = self.execute(sql, params).fetchone()
         return None if row is None else row[0]
+
+
+def _refuse_nul(params) -> None:
+    """PostgreSQL text cannot hold NUL (the driver fails with a DataError). Input is cleaned before it gets here;
+    this names the value if something older (a store written before that, a hand-made URL) still carries one."""
+    for value in params:
+        if isinstance(value, str) and "\x00" in value:
+            shown = value.replace("\x00", "\\0")[:30]
+            raise StoreError(f"数据中的「{shown}」含有空字符（\\0），PostgreSQL 不能保存或查找；请先删去这个字符，未做任何改动")
 
 
 def _driver_sql(sql: str) -> str:
@@ -355,10 +367,19 @@ def _mark_changed(connection: Connection) -> None:
 
 
 def _without_password(url: str) -> str:
+    """The URL to show (password masked); a URL that does not parse is refused here, before any connection, with
+    the expected form -- and without echoing the text, which may hold the password."""
     import sqlalchemy
+    import sqlalchemy.exc
 
-    return sqlalchemy.make_url(sqlalchemy_url(url)).render_as_string(hide_password=True).replace(
-        "postgresql+psycopg://", "postgresql://")
+    try:
+        parsed = sqlalchemy.make_url(sqlalchemy_url(url))
+        _ = parsed.port  # "host:port" with a non-number port fails only here
+    except (ValueError, sqlalchemy.exc.ArgumentError):
+        raise StoreUnavailable("数据库地址格式不对（如端口不是数字、主机名括号不完整）；应为 "
+                               "postgresql://用户名:密码@主机:端口/数据库名，例如 postgresql://xzmap:密码@10.0.0.5:5432/xzmap") \
+            from None
+    return parsed.render_as_string(hide_password=True).replace("postgresql+psycopg://", "postgresql://")
 
 
 # Schema versions ----------------------------------------------------------------------------------------------------

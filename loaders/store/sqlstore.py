@@ -232,7 +232,7 @@ class SQLStore(ConsultationStore, Store):
 
     def add_point(self, record: dict, user: str) -> str:
         clean = self._validated(record)
-        clean["id"] = str(record.get("id") or new_point_id())
+        clean["id"] = model.require_id(record.get("id")) or new_point_id()
         with self._write() as c:
             stamp = now()
             row = {k: clean.get(k) for k in POINT_COLUMNS if k in clean}

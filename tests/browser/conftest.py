@@ -345,6 +345,25 @@ def _map_frame(page, timeout: float = DEFAULT_TIMEOUT_MS, index: int = 0):
         page.wait_for_timeout(200)
 
 
+def _choose(page, label: str, option: str, attempts: int = 3) -> None:
+    """Open the select box or multiselect named `label` and pick `option`, as a user does. A rerun that lands while
+    the menu is open (the map reporting its new zoom, say) re-renders the widget and closes the menu; a user would
+    simply open it again, and so does this, a few times."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.get_by_role("combobox", name=label).first
+    for attempt in range(attempts):
+        _wait_for_app(page)
+        box.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5000)
+            return
+        except PlaywrightTimeout:  # the menu closed under us: open it again
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+
+
 def _screenshot(page, name: str, full_page: bool = True) -> Path:
     """Save a screenshot under tests/artifacts/ and return its path."""
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -363,6 +382,12 @@ def wait_for_app():
 def map_frame():
     """``map_frame(page, timeout_ms=60000, index=0)`` -> Playwright Frame of the st_folium map."""
     return _map_frame
+
+
+@pytest.fixture(scope="session")
+def choose():
+    """``choose(page, "阶段", "进行中")``: pick an option of a select box or multiselect by the widget's label."""
+    return _choose
 
 
 @pytest.fixture(scope="session")

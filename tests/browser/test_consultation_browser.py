@@ -66,7 +66,7 @@ def test_from_the_overview_to_the_activity_its_issue_and_the_outcome(page, serve
     page.wait_for_function("() => location.pathname.endsWith('/issues') && location.search.includes('point=')")
     wait_for_app(page)
     page.get_by_text("来源与进展").wait_for()
-    detail = page.locator("[data-testid='stVerticalBlockBorderWrapper']").filter(has_text="来源与进展").last
+    detail = page.locator("[data-testid='stColumn']").filter(has_text="来源与进展").last
     text = detail.inner_text()
     assert WATER_ISSUE_NAME in text and water["topic"] in text
     for entry in store.follow_ups(store.points().set_index("name").loc[WATER_ISSUE_NAME, "id"]):
@@ -76,7 +76,7 @@ def test_from_the_overview_to_the_activity_its_issue_and_the_outcome(page, serve
     _fine(page)
 
 
-def test_from_a_district_group_to_the_towns_it_pairs_with(page, server, wait_for_app, map_frame, screenshot):
+def test_from_a_district_group_to_the_towns_it_pairs_with(page, server, wait_for_app, map_frame, screenshot, choose):
     store = server["store"]
     groups = store.member_groups().set_index("code")
     pairs = store.group_pairings()
@@ -85,8 +85,7 @@ def test_from_a_district_group_to_the_towns_it_pairs_with(page, server, wait_for
     page.goto(server["url"] + "/members")
     map_frame(page).wait_for_function("() => window.map")
     wait_for_app(page)
-    page.get_by_label("委员活动组").first.click()
-    page.get_by_role("option", name=groups.at[district, "name"]).click()
+    choose(page, "委员活动组", groups.at[district, "name"])
     wait_for_app(page)
     page.wait_for_function("(code) => location.search.includes('group=' + code)", arg=district)
     page.get_by_text(f"对口联系的乡镇活动组（{len(towns)} 个）").wait_for()

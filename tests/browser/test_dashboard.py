@@ -73,13 +73,12 @@ def test_each_page_draws_offline_in_chinese(page, server, wait_for_app, map_fram
     _fine(page)
 
 
-def test_filter_change_keeps_the_map_mounted_and_zoom(page, server, wait_for_app, map_frame):
+def test_filter_change_keeps_the_map_mounted_and_zoom(page, server, wait_for_app, map_frame, choose):
     frame = _open(page, server["url"] + "/", wait_for_app, map_frame, 113)
     iframe = page.locator(MAP_IFRAME).element_handle()
     frame.evaluate("() => { window.__marker = 'kept'; window.map.setZoom(11, {animate: false}); }")
     page.wait_for_timeout(500)
-    page.get_by_label("阶段").first.click()
-    page.get_by_role("option", name="进行中").click()
+    choose(page, "阶段", "进行中")
     page.keyboard.press("Escape")
     wait_for_app(page)
     frame.wait_for_function(f"() => ({POINTS_JS})() === 14")

@@ -3,8 +3,8 @@ the schematic town areas from a boundary file; the backup snapshot."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
+import dbfile
 import pytest
 import shapely
 from pagehelpers import PASSWORD, open_signed_in, units_of
@@ -171,6 +171,6 @@ def test_backup_snapshot_is_a_consistent_store(store, tmp_path):
     content = admin_backup.snapshot_bytes()
     path = tmp_path / "snap.gpkg"
     path.write_bytes(content)
-    with sqlite3.connect(path) as connection:
+    with dbfile.connect(path) as connection:
         assert connection.execute("SELECT COUNT(*) FROM points").fetchone()[0] == len(store.points())
     assert admin_backup.snapshot_name().endswith(".bak.gpkg")

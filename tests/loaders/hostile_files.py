@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import os
-import sqlite3
 import sys
 import zipfile
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from pathlib import Path
 from loaders import cells
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dbfile
 import import_files  # fixture builders beside this file; tests/ is not a package
 
 # A file name of each kind, in Chinese, as staff would upload it.
@@ -223,7 +223,7 @@ def garbage_gpkg(folder: Path) -> Path:
 def plain_sqlite_gpkg(folder: Path) -> Path:
     """A valid SQLite database with an ordinary table: not a GeoPackage."""
     path = folder / NOT_A_GEOPACKAGE
-    with sqlite3.connect(path) as c:
+    with dbfile.connect(path) as c:
         c.execute("CREATE TABLE 点位 (名称 TEXT, 经度 REAL, 纬度 REAL)")
         c.execute("INSERT INTO 点位 VALUES ('太山村1号井', 112.1, 32.34)")
     return path

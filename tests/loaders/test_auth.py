@@ -1,7 +1,7 @@
 """Users, passwords, sign-in, lockout and sessions: every bad input, with an injected clock (nothing sleeps)."""
 import datetime as dt
-import sqlite3
 
+import dbfile
 import pyogrio
 import pytest
 
@@ -37,12 +37,12 @@ def minutes(n):
 
 # Users table ------------------------------------------------------------------------------------------------
 def test_users_tables_are_added_to_an_old_store_and_registered_as_attributes(store_path, store):
-    with sqlite3.connect(store_path) as c:  # a store made before users existed
+    with dbfile.connect(store_path) as c:  # a store made before users existed
         c.execute("DROP TABLE users")
         c.execute("DROP TABLE sessions")
         c.execute("DELETE FROM gpkg_contents WHERE table_name IN ('users', 'sessions')")
     auth.has_admin(store)
-    with sqlite3.connect(store_path) as c:
+    with dbfile.connect(store_path) as c:
         contents = dict(c.execute("SELECT table_name, data_type FROM gpkg_contents"))
     assert contents["users"] == "attributes" and contents["sessions"] == "attributes"
     layers = dict(pyogrio.list_layers(store_path))
@@ -51,7 +51,7 @@ def test_users_tables_are_added_to_an_old_store_and_registered_as_attributes(sto
 
 
 def test_password_is_stored_as_a_bcrypt_hash_only(store_path, store, admin):
-    with sqlite3.connect(store_path) as c:
+    with dbfile.connect(store_path) as c:
         stored = c.execute("SELECT password_hash FROM users WHERE name = ?", (admin.name,)).fetchone()[0]
     assert stored.startswith("$2b$") and PASSWORD not in stored
     assert PASSWORD.encode() not in store_path.read_bytes()

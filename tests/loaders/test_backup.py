@@ -8,6 +8,7 @@ import json
 import sqlite3
 import threading
 
+import dbfile
 import pyogrio
 import pytest
 import shapely
@@ -26,7 +27,7 @@ def digest(path):
 
 
 def integrity(path):
-    with sqlite3.connect(path) as c:
+    with dbfile.connect(path) as c:
         return c.execute("PRAGMA integrity_check").fetchone()[0]
 
 
@@ -103,7 +104,7 @@ def test_restore_brings_the_snapshot_back_and_keeps_the_current_store(store, sto
     assert kept.name == "xiangzhou.20240501-093000.bak.gpkg"
     assert GeoPackageStore(kept).point(point_id)["name"] == "快照之后的修改"
     assert integrity(store_path) == "ok"
-    with sqlite3.connect(store_path) as c:
+    with dbfile.connect(store_path) as c:
         assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     # The snapshot predates the users table: it is added; the session started afterwards is gone.
     assert auth.user_for_session(store, token) is None and auth.list_users(store).empty
@@ -117,12 +118,12 @@ def test_restore_into_a_missing_store_creates_it(store_path, tmp_path):
 
 
 def make_plain_sqlite(path):
-    with sqlite3.connect(path) as c:
+    with dbfile.connect(path) as c:
         c.execute("CREATE TABLE t (x)")
 
 
 def make_other_geopackage(path):
-    with sqlite3.connect(path) as c:
+    with dbfile.connect(path) as c:
         c.execute("PRAGMA application_id = 1196444487")
         c.execute("CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT)")
         c.execute("CREATE TABLE roads (fid INTEGER PRIMARY KEY)")
@@ -189,7 +190,7 @@ def test_a_backup_is_sealed_with_the_checksums_of_the_store_and_stays_a_geopacka
 def test_checksums_change_with_one_name_and_only_for_its_table(store, store_path, tmp_path):
     snapshot = backup(store_path, tmp_path / "snap.gpkg")
     point_id = store.points()["id"].iloc[0]
-    with sqlite3.connect(snapshot) as connection:  # no audit row, no version bump: only the name
+    with dbfile.connect(snapshot) as connection:  # no audit row, no version bump: only the name
         connection.execute("UPDATE points SET name = name || '。' WHERE id = ?", (point_id,))
     assert checksum.differences(checksums_of(store_path), checksums_of(snapshot)) == ["points"]
     # What a PostgreSQL engine may return instead does not matter: row order, parsed JSON, booleans, dates as dates.
@@ -261,7 +262,7 @@ def test_restore_drops_the_checksum_from_the_live_store_and_the_next_backup_seal
 
 
 def test_a_snapshot_from_before_the_users_table_restores(store, store_path, tmp_path):
-    with sqlite3.connect(store_path) as connection:
+    with dbfile.connect(store_path) as connection:
         connection.execute("DROP TABLE users")
         connection.execute("DROP TABLE sessions")
         connection.execute("DELETE FROM gpkg_contents WHERE table_name IN ('users', 'sessions')")

@@ -1,10 +1,10 @@
 """users / backup / restore / revert as a user runs them: a real process, XZMAP_STORE, exit codes 0/1/2."""
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 
+import dbfile
 import pytest
 
 from loaders import auth
@@ -139,7 +139,7 @@ def test_revert_from_the_command_line(store, store_path):
     assert store.point(point["id"])["description"] == point["description"]
     again = run("revert", change, "--user", "管理员甲", store=store_path)
     assert again.returncode == 1 and "此后又被修改过" in again.stderr
-    with sqlite3.connect(store_path) as c:
+    with dbfile.connect(store_path) as c:
         assert c.execute("SELECT action, user FROM audit ORDER BY fid DESC LIMIT 1").fetchone() == ("revert", "管理员甲")
 
 

@@ -93,6 +93,16 @@ def test_a_file_with_bad_rows_is_refused_whole_naming_row_column_and_value(store
     assert "一条也没有导入" in result.summary()
 
 
+def test_ids_with_control_characters_are_refused_by_row_and_column(store):
+    rows = [{**activity_rows()[0], "编号": "A\x1b01"}, {**activity_rows()[1], "编号": "A" * 65}]
+    before = fingerprint(store)
+    result = import_records(admin(store), read(csv_file(rows), "活动.csv"), "activities")
+    problems = result.problems.set_index("行号")
+    assert not result.ok and fingerprint(store) == before
+    assert problems.loc[2, "列"] == "编号" and "控制字符" in problems.loc[2, "原因"]
+    assert problems.loc[3, "列"] == "编号" and "太长" in problems.loc[3, "原因"]
+
+
 def test_a_file_without_the_needed_columns_is_refused_in_chinese(store):
     from loaders.importing import ImportRefused
 

@@ -1,7 +1,7 @@
 """Editor: role and unit scoping on every write path, one audit row per action, and admin revert."""
 import datetime as dt
-import sqlite3
 
+import dbfile
 import pytest
 
 from loaders import model
@@ -30,7 +30,7 @@ def point_in(store, code, **where):
 
 
 def audit_rows(store_path):
-    with sqlite3.connect(store_path) as c:
+    with dbfile.connect(store_path) as c:
         return c.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
 
 

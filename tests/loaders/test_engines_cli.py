@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import dbfile
 import pandas as pd
 import pytest
 
@@ -36,6 +37,11 @@ def test_init_leaves_an_existing_store_and_info_reports_the_article_totals(any_s
     assert code == 0 and facts["total"] == 113 and facts["store"] == any_store.location
     assert facts["by_status"]["issue"]["已解决"] == 24 and facts["by_status"]["issue"]["已转社情民意"] == 25
     assert facts["by_kind"]["demo_site"] == 17
+    work = facts["consultation"]  # 270余名委员、30余场次、8个区直活动组对口联系17个、317名区政协委员、三级联动6次
+    assert 30 <= work["activities"] < 40 and 270 <= work["members_taking_part"] < 300
+    assert (work["district_groups"], work["town_groups"], work["pairings"]) == (8, 17, 17)
+    assert work["members_district"] == 317 and work["three_level"] == 6
+    assert (work["issues_solved"], work["opinions_forwarded"], work["demo_sites"]) == (24, 25, 17)
 
 
 def test_export_with_filters(any_store, tmp_path, capsys):
@@ -110,6 +116,6 @@ def test_copy_refuses_a_target_with_data_unless_forced_after_a_backup(any_store,
 def _writable(template, folder):
     """A copy of the template store to change (the template is shared by the session)."""
     path = folder / "source.gpkg"
-    with sqlite3.connect(template) as source, sqlite3.connect(path) as target:
+    with dbfile.connect(template) as source, sqlite3.connect(path) as target:
         source.backup(target)
     return path

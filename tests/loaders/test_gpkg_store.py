@@ -1,7 +1,7 @@
 """What only the GeoPackage engine promises: a file that GDAL/QGIS read, and init that never overwrites it."""
-import sqlite3
 from pathlib import Path
 
+import dbfile
 import pandas as pd
 import pyogrio
 import pytest
@@ -39,12 +39,12 @@ def test_force_init_writes_a_timestamped_backup_first(store_path, store):
     backup = Path(backup)
     assert outcome == "replaced" and backup.exists() and backup.name.startswith("xiangzhou.")
     assert "备份前的修改" not in set(store.points()["name"])
-    with sqlite3.connect(backup) as old:
+    with dbfile.connect(backup) as old:
         assert old.execute("SELECT name FROM points WHERE id = ?", (point_id,)).fetchone()[0] == "备份前的修改"
 
 
 def test_a_file_written_by_newer_code_is_refused(store_path):
-    with sqlite3.connect(store_path) as connection:
+    with dbfile.connect(store_path) as connection:
         connection.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
     with pytest.raises(StoreUnavailable, match="数据结构版本为 99.*请先升级程序"):
         GeoPackageStore(store_path)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -27,6 +26,7 @@ from loaders.importing import (
 from loaders.store import GeoPackageStore
 
 sys.path.insert(0, str(Path(__file__).parent))
+import dbfile
 import import_files as files
 from import_files import HUANGJI, ZHANGWAN
 
@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def snapshot(path: Path) -> tuple:
-    with sqlite3.connect(path) as c:
+    with dbfile.connect(path) as c:
         points = c.execute("SELECT * FROM points ORDER BY fid").fetchall()
         audit = c.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
         version = c.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
@@ -397,7 +397,7 @@ def test_kill_during_import_leaves_the_store_exactly_as_before(tmp_path, store_p
                           capture_output=True, text=True)
     assert done.returncode == 9, done.stderr
     assert snapshot(store_path) == before
-    with sqlite3.connect(store_path) as c:
+    with dbfile.connect(store_path) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -459,7 +459,7 @@ def test_cli_dry_run_import_and_failure(tmp_path, store_path):
     auth.add_user(GeoPackageStore(store_path), "张三", "password-123", role="admin")
     done = run_cli("import", str(good), "--crs", "wgs84", "--user", "张三", store=store_path)
     assert done.returncode == 0 and "新增 4" in done.stdout
-    with sqlite3.connect(store_path) as c:
+    with dbfile.connect(store_path) as c:
         assert c.execute("SELECT updated_by FROM points WHERE external_id = 'HJ-001'").fetchone()[0] == "张三"
     again = run_cli("import", str(good), store=store_path)
     assert again.returncode == 0 and "新增 0，更新 0，无变化 4" in again.stdout

@@ -53,6 +53,13 @@ def test_a_database_out_of_reach_is_explained():
         open_store("postgresql://xzmap@127.0.0.1:1/xzmap")
 
 
+@pytest.mark.parametrize("url", ["postgresql://xzmap:secret-words@db:port/xzmap", "postgresql://xzmap:secret-words@[::1/x"])
+def test_a_malformed_database_url_is_explained_without_its_password(url):
+    with pytest.raises(StoreUnavailable, match="数据库地址格式不对.*postgresql://用户名:密码@主机:端口/数据库名") as refused:
+        open_store(url)
+    assert "secret-words" not in str(refused.value)
+
+
 def test_the_location_shown_never_carries_the_password(postgis_url):
     with_password = postgis_url.replace("postgres@", "postgres:secret-words@")
     store = open_store(with_password)  # trust authentication: the password is not even needed

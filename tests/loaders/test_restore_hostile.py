@@ -4,7 +4,6 @@ problem, no traceback, the live store unchanged byte for byte and nothing left b
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dbfile
 import hostile_snapshots  # builders beside this file (tests/ is not a package)
 from hostile_snapshots import HOSTILE_SNAPSHOTS
 
@@ -111,7 +111,7 @@ def test_a_valid_file_without_checksum_comes_back_with_no_checksum_and_a_warning
 def test_the_flipped_record_is_readable_and_valid_so_only_the_checksum_can_tell(store_path, folder):
     snapshot = hostile_snapshots.flipped_record(store_path, folder)
     check_store_file(snapshot, verify_checksum=False)  # quick_check, structure and every row pass
-    with sqlite3.connect(snapshot) as connection:
+    with dbfile.connect(snapshot) as connection:
         assert connection.execute("SELECT COUNT(*) FROM points WHERE name = ?",
                                   (hostile_snapshots.MARKER,)).fetchone()[0] == 0
 
@@ -128,7 +128,7 @@ def test_a_missing_column_is_refused_before_anything_reads_the_rows(store_path, 
 def test_bad_rows_are_named_a_few_at_a_time(store_path, folder):
     """Many bad rows: the first five are named (by name and id), the rest counted."""
     snapshot = hostile_snapshots._snapshot(store_path, folder, "很多坏行的快照.gpkg")
-    with sqlite3.connect(snapshot) as connection:
+    with dbfile.connect(snapshot) as connection:
         wells = connection.execute("SELECT COUNT(*) FROM points WHERE kind = 'well'").fetchone()[0]
         connection.execute("UPDATE points SET status = '已解决', stage = '已完成' WHERE kind = 'well'")
     hostile_snapshots.seal(snapshot)

@@ -222,6 +222,21 @@ def test_external_ids_find_their_point(store):
     assert store.point_by_external_id("HJ-2") is None
 
 
+@pytest.mark.parametrize("field, value, expected", [
+    ("external_id", "HJ\x00-1", "外部编号"), ("external_id", "HJ-1\u202e", "外部编号"), ("external_id", "H" * 65, "太长"),
+    ("id", "p\x00", "编号"), ("id", "p\x07", "编号")])
+def test_ids_with_invisible_characters_or_too_long_are_refused(store, field, value, expected):
+    # Such an id once reached the XLSX export (which then failed) and PostgreSQL (which cannot hold a NUL).
+    before = store.checksums()
+    with pytest.raises(model.ValidationError, match=expected):
+        store.add_point({"kind": "well", "status": "规划", "name": "台账井", "lon": 112.10, "lat": 32.34,
+                         field: value}, "甲")
+    with pytest.raises(model.ValidationError, match="编号"):
+        store.add_member({"id": value, "name": "王某", "level": "区", "sector": "科技界",
+                          "group_code": store.member_groups()["code"].iloc[0]}, "甲")
+    assert store.checksums() == before
+
+
 def test_keyword_ignores_latin_case_and_searches_every_text_column(store):
     point_id = store.add_point({"kind": "issue", "status": "待协商", "name": "Road Lights", "lon": 112.10,
                                 "lat": 32.34, "responsible_unit": "交警大队"}, "甲")

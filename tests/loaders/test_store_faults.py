@@ -3,10 +3,10 @@ every command and the sign-in say in Chinese what is wrong and what the admin sh
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 from pathlib import Path
 
+import dbfile
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -49,7 +49,7 @@ def test_init_does_not_mistake_a_broken_file_for_the_store(tmp_path, monkeypatch
 
 
 def test_info_export_and_import_on_a_store_without_its_points_table(store_path, tmp_path, capsys):
-    with sqlite3.connect(store_path) as connection:
+    with dbfile.connect(store_path) as connection:
         connection.execute("DROP TABLE points")
     before = store_path.read_bytes()
     assert cli.main(["info"]) == 1
@@ -60,7 +60,7 @@ def test_info_export_and_import_on_a_store_without_its_points_table(store_path, 
 
 
 def test_init_refuses_a_store_missing_its_tables(store_path, capsys):
-    with sqlite3.connect(store_path) as connection:
+    with dbfile.connect(store_path) as connection:
         connection.execute("DROP TABLE audit")
     assert cli.main(["init"]) == 1
     assert "缺少数据表 audit" in capsys.readouterr().err
@@ -71,7 +71,7 @@ def read_only_store(store_path):
     """The store made immutable with `chattr +i` (root writes to a 0o444 file anyway, so permissions cannot show
     this); rollback-journal mode first, so that reading needs no -wal/-shm file."""
     auth.add_user(GeoPackageStore(store_path), "admin", "password-123", "admin")
-    with sqlite3.connect(store_path) as connection:
+    with dbfile.connect(store_path) as connection:
         connection.execute("PRAGMA journal_mode = DELETE")
     if os.geteuid() != 0:  # an ordinary user cannot write a 0o444 file
         store_path.chmod(0o444)

@@ -8,8 +8,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
+import dbfile
 import pandas as pd
 import pytest
 
@@ -29,7 +29,7 @@ def fast_bcrypt(monkeypatch):
 
 
 def snapshot(store_path) -> tuple:
-    with sqlite3.connect(store_path) as c:
+    with dbfile.connect(store_path) as c:
         return (c.execute("SELECT * FROM points ORDER BY id").fetchall(), c.execute("SELECT COUNT(*) FROM audit").fetchone(),
                 c.execute("SELECT COUNT(*) FROM follow_ups").fetchone())
 
