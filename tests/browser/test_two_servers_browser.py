@@ -80,7 +80,8 @@ def test_an_edit_through_a_shows_on_b_and_its_meeting_screen(page, browser, serv
     screen.wait_for_function(
         f"() => parseInt(document.querySelector('[data-kpi=\"resolved\"] .xz-num').innerText) === {resolved_before + 1}",
         timeout=20_000)
-    assert record["name"] in screen.locator(".xz-feed").inner_text()
+    # The feed is drawn after the figures and the map of the same refresh: wait for it, not just for the figure.
+    screen.locator(".xz-feed").get_by_text(record["name"]).first.wait_for(timeout=20_000)
     detail.reload()
     wait_for_app(detail)
     detail.get_by_text("已解决（已完成）").first.wait_for()
