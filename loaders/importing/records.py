@@ -83,7 +83,7 @@ def import_records(editor: Editor, table: Table, what: str, dry_run: bool = Fals
     if required and "id" not in mapping:
         raise ImportRefused(f"文件「{table.name}」缺少这些列：{'、'.join(required)}（表头应与导出的{WHAT[what]}表一致）")
     result = RecordsResult(what)
-    problems: list[tuple] = []
+    problems: list[tuple] = _repeated_ids(table, mapping)
     units = editor.store.units()
     try:
         with editor.store.transaction():
@@ -140,11 +140,27 @@ def _differs(key: str, value, current: dict) -> bool:
     return str(value).strip() != str(current.get(key) if current.get(key) is not None else "").strip()
 
 
+def _repeated_ids(table: Table, mapping: dict) -> list[tuple]:
+    """Rows giving the same 编号: the second would silently overwrite the first, so both are named."""
+    if "id" not in mapping:
+        return []
+    rows_of: dict[str, list[int]] = {}
+    for row_number, value in zip(table.rows, table.frame[mapping["id"]]):
+        if not model.is_missing(value) and str(value).strip():
+            rows_of.setdefault(str(value).strip(), []).append(row_number)
+    problems = []
+    for key, rows in rows_of.items():
+        for row in rows if len(rows) > 1 else ():
+            others = "、".join(str(r) for r in rows if r != row)
+            problems.append((row, mapping["id"], key, f"字段「编号」的值「{key}」在文件中重复：与第 {others} 行相同"))
+    return problems
+
+
 def _problem(row_number: int, message: str, cells: dict, mapping: dict, what: str) -> tuple:
     """(行号, 列, 值, 原因): the column is the file's own header of the field the message names."""
     label = next(iter(_FIELD_IN_MESSAGE.findall(message)), None)
     key = next((k for k, f in FIELDS[what].items() if f is not None and f.label == label), None)
-    key = key or {"经度": "lon", "纬度": "lat", "乡镇代码": "unit_code", "参加的委员": "members"}.get(label or "")
+    key = key or {"经度": "lon", "纬度": "lat", "乡镇代码": "unit_code", "参加的委员": "members", "编号": "id"}.get(label or "")
     column = mapping.get(key, label or "")
     value = cells.get(key) if key else None
     return row_number, column, "" if model.is_missing(value) else str(value), message

@@ -103,6 +103,17 @@ def test_ids_with_control_characters_are_refused_by_row_and_column(store):
     assert problems.loc[3, "列"] == "编号" and "太长" in problems.loc[3, "原因"]
 
 
+def test_two_rows_with_the_same_id_are_both_named_and_nothing_is_written(store):
+    # The second row would otherwise quietly overwrite the record the first one created.
+    rows = [{**activity_rows()[0], "编号": "X1"}, {**activity_rows()[1], "编号": "X1"}]
+    before = fingerprint(store)
+    result = import_records(admin(store), read(csv_file(rows), "活动.csv"), "activities")
+    problems = result.problems.set_index("行号")
+    assert not result.ok and fingerprint(store) == before
+    assert problems.loc[2, "列"] == "编号" and problems.loc[2, "值"] == "X1" and "与第 3 行相同" in problems.loc[2, "原因"]
+    assert "与第 2 行相同" in problems.loc[3, "原因"]
+
+
 def test_a_file_without_the_needed_columns_is_refused_in_chinese(store):
     from loaders.importing import ImportRefused
 
