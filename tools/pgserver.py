@@ -257,13 +257,12 @@ def _wait_for_exit(pids: list[int]) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting for its parent to reap it."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    except PermissionError:
-        return True
-    return True
+    return state not in ("Z", "X")
 
 
 def _watch(pid: int, directory: Path) -> None:
@@ -275,7 +274,9 @@ def _watch(pid: int, directory: Path) -> None:
     if postmaster is None:
         return
     _wait_for_exit([pid, postmaster])
-    if not _alive(pid):
+    # Woken by one of the two ending. A server still running means it was the test run -- which may not be reaped
+    # yet (a zombie still answers kill(pid, 0), so asking whether it is alive would race its parent's wait()).
+    if server.running():
         server.stop()
 
 
