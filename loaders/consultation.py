@@ -8,6 +8,7 @@ messages that name the field and the offending value. Members' contacts with peo
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from . import model
@@ -23,6 +24,7 @@ SECTORS: tuple[str, ...] = (
 )
 ROLES = {"raised": "提出", "discussed": "再次协商"}  # how an issue point is linked to an activity
 MAX_CONTACTS = 10
+EARLIEST = "2000-01-01"  # the first date the pages' pickers and filters offer
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def _clean(f: Field, value, messages: list[str]):
         except ValueError:
             messages.append(_bad(f, value, "不是整数"))
             return None
-        if number != int(number) or number < 0 or number > 100_000:
+        if not math.isfinite(number) or number != int(number) or number < 0 or number > 100_000:
             messages.append(_bad(f, value, "应为 0 或正整数"))
             return None
         return int(number)
@@ -136,6 +138,8 @@ def validate_activity(record: dict, group_codes: set[str], unit_codes: set[str])
     unknown = [g for g in clean["groups"] if g not in group_codes]
     if unknown:
         messages.append(f"字段「组织的委员活动组」中的「{'、'.join(unknown)}」不是已有的委员活动组")
+    if clean["date"] and clean["date"] < EARLIEST:
+        messages.append(_bad(ACTIVITY_FIELDS["date"], clean["date"], f"太早（早于 {EARLIEST}，一线协商始于 2021 年前后）"))
     if clean["date"] and clean["date"] > (dt.date.today() + dt.timedelta(days=366)).isoformat():
         messages.append(_bad(ACTIVITY_FIELDS["date"], clean["date"], "太远（晚于一年以后）"))
     if clean["department_count"] is None and clean["departments"]:

@@ -232,6 +232,10 @@ class Editor:
         if user.is_admin:
             return
         title = record.get("topic") or record.get("name")
+        district = self._district_groups()
+        if any((r or {}).get("group_code") in district for r in (record, current)):
+            raise PermissionDenied(f"不能保存{noun}「{title}」：区直委员活动组的委员只有管理员可以新增或修改，"
+                                   f"{self._scope(user, noun)}")
         if not user.may_edit(record.get("unit_code")):
             where = self._unit_name(record.get("unit_code")) if record.get("unit_code") else "区直活动组（不属于乡镇）"
             raise PermissionDenied(f"不能保存{noun}「{title}」：它属于{where}，{self._scope(user, noun)}")
@@ -240,6 +244,10 @@ class Editor:
             if area not in self._areas(user):
                 raise PermissionDenied(f"不能保存{noun}「{title}」：它的位置在{self._unit_name(area)}境内，"
                                        f"{self._scope(user, noun)}")
+
+    def _district_groups(self) -> set[str]:
+        groups = self.store.member_groups()
+        return set(groups.loc[groups["level"] == "区直", "code"])
 
     def require_admin(self, what: str) -> User:
         user = self._actor()

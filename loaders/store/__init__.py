@@ -21,10 +21,19 @@ def is_database_url(location: str | Path) -> bool:
     return str(location).startswith(("postgresql://", "postgresql+psycopg://", "postgres://"))
 
 
+def _refuse_other_addresses(location: Path | str) -> None:
+    """A mistyped or unsupported address (postgresq://, mysql://) is not a file name to create."""
+    text = str(location)
+    if "://" in text and not is_database_url(text):
+        raise StoreUnavailable(f"不支持的数据地址「{text.split('://', 1)[0][:20]}://…」：请填写 GeoPackage 文件路径，或 "
+                               "postgresql://用户名:密码@主机:端口/数据库名")
+
+
 def open_store(location: Path | str | None = None, create: bool = False) -> Store:
     """The store at `location` (default: XZMAP_STORE). `create`: an empty store is made when there is none (the
     target of a copy or a restore); otherwise a missing store is refused with what to run."""
     location = location or config.store_location()
+    _refuse_other_addresses(location)
     if is_database_url(location):
         from .postgis import PostGISStore  # imported only when used: the embedded default needs no driver
 
@@ -37,6 +46,7 @@ def open_store(location: Path | str | None = None, create: bool = False) -> Stor
 def initialise(location: Path | str, geodata: Path, force: bool = False) -> tuple[str, str | None]:
     """Create the store from the bundled data if it is absent or empty; never overwrites (see the engine's
     `initialise`). Returns ("created" | "replaced" | "exists", where the old data was backed up or None)."""
+    _refuse_other_addresses(location)
     if is_database_url(location):
         from . import postgis
 

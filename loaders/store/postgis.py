@@ -379,6 +379,8 @@ def _without_password(url: str) -> str:
         raise StoreUnavailable("数据库地址格式不对（如端口不是数字、主机名括号不完整）；应为 "
                                "postgresql://用户名:密码@主机:端口/数据库名，例如 postgresql://xzmap:密码@10.0.0.5:5432/xzmap") \
             from None
+    if "password" in parsed.query:  # libpq also takes it as ?password=…
+        parsed = parsed.update_query_dict({"password": "***"})
     return parsed.render_as_string(hide_password=True).replace("postgresql+psycopg://", "postgresql://")
 
 

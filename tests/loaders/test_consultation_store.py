@@ -102,6 +102,8 @@ def test_activity_at_a_demonstration_site_must_name_a_real_site(store):
     ({"form": "座谈"}, "形式"), ({"channel": "随便"}, "协商渠道"), ({"date": "2022-13-40"}, "日期"),
     ({"lon": "北京"}, "经度"), ({"lon": 116.4, "lat": 39.9}, "区界"), ({"groups": "不存在组"}, "委员活动组"),
     ({"members": ["m-nobody"]}, "参加的委员"), ({"topic": ""}, "议题"), ({"expert_count": "-3"}, "专家人数"),
+    ({"public_count": "1e400"}, "群众"), ({"department_count": "inf"}, "部门数"), ({"expert_count": "nan"}, "专家"),
+    ({"date": "0001-01-01"}, "太早"),
 ])
 def test_a_bad_activity_is_refused_and_nothing_is_written(store, bad, message):
     before, version = len(store.activities()), store.data_version()
@@ -208,8 +210,21 @@ def test_an_editor_adds_activities_and_members_in_their_own_town_only(store, hua
     assert len(store.activities()) == before
     assert store.member(huangji_editor.add_member({"name": "测某201", "level": "区", "sector": "科技界",
                                                    "group_code": "THJ"}))["unit_code"] == HUANGJI
-    with pytest.raises(PermissionDenied, match="区直活动组"):
+    with pytest.raises(PermissionDenied, match="区直委员活动组"):
         huangji_editor.add_member({"name": "测某202", "level": "区", "sector": "科技界", "group_code": "QZT1"})
+
+
+def test_a_town_editor_cannot_touch_a_district_group_member_even_one_living_in_their_town(store, huangji_editor):
+    from loaders.editing import PermissionDenied
+
+    resident = member(store, "测某301", group="QZT1", unit_code=HUANGJI)  # a 区直 member who lives in 黄集
+    before = store.member(resident)
+    with pytest.raises(PermissionDenied, match="区直委员活动组"):
+        huangji_editor.update_member(resident, {"name": "被改名"}, before["version"])
+    with pytest.raises(PermissionDenied, match="区直委员活动组"):
+        huangji_editor.add_member({"name": "测某302", "level": "区", "sector": "科技界", "group_code": "QZT1",
+                                   "unit_code": HUANGJI})
+    assert store.member(resident) == before
 
 
 def test_an_editor_cannot_move_or_delete_another_towns_activity(store, huangji_editor):

@@ -8,7 +8,8 @@ import threading
 import pytest
 import sqlalchemy
 
-from loaders.store import StaleEditError, StoreUnavailable, open_store, postgis
+from loaders import config
+from loaders.store import StaleEditError, StoreUnavailable, initialise, open_store, postgis
 from loaders.store.schema import SCHEMA_VERSION
 
 
@@ -58,6 +59,21 @@ def test_a_malformed_database_url_is_explained_without_its_password(url):
     with pytest.raises(StoreUnavailable, match="数据库地址格式不对.*postgresql://用户名:密码@主机:端口/数据库名") as refused:
         open_store(url)
     assert "secret-words" not in str(refused.value)
+
+
+def test_a_password_given_as_a_url_parameter_is_not_shown_either():
+    with pytest.raises(StoreUnavailable) as refused:
+        open_store("postgresql://xzmap@127.0.0.1:1/xzmap?password=secret-words&sslmode=disable")
+    assert "secret-words" not in str(refused.value) and "无法连接数据库" in str(refused.value)
+
+
+@pytest.mark.parametrize("address", ["postgresq://postgres@127.0.0.1:5490/xiangzhou", "mysql://a@b/c"])
+def test_an_unsupported_address_is_refused_and_no_file_is_made(address, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for attempt in (lambda: open_store(address), lambda: initialise(address, config.geodata_dir())):
+        with pytest.raises(StoreUnavailable, match="不支持的数据地址"):
+            attempt()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_location_shown_never_carries_the_password(postgis_url):
