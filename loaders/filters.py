@@ -180,7 +180,7 @@ class ActivityFilter:
     """Which consultation activities to show (协商活动 page, 委员履职 page, the CLI). Empty means 'all'.
 
       group=QZ01,T420607001000   organising groups (codes or names)
-      form=现场+会场   channel=三级联动   member=王某017 (a member's name or id: the activities they took part in)
+      form=现场+会场   channel=三级联动   member=王某001 (a member's name or id: the activities they took part in)
       unit=, q= (topic, place, summary, outcome, departments), from=/to= (the activity's date): as for points
     """
 

@@ -165,7 +165,7 @@ def render() -> None:
     st.markdown(f"### {layer_page.TITLE} · 委员履职")
     st.caption(f"统计期间：{_describe(since, until)}　|　{len(members):,} 名委员，{len(groups)} 个委员活动组")
     if members["sample"].any():
-        st.info("**演示数据**：委员姓名为虚构（如「王某017」），活动组和对口联系依据公开报道编制。", icon=":material/science:")
+        st.info("**演示数据**：委员姓名为虚构（如「王某001」），活动组和对口联系依据公开报道编制。", icon=":material/science:")
     idle = int((groups["activities"] == 0).sum())
     kpis.row([
         kpis.Figure("区政协委员", kpis.number((members["level"] == "区").sum(), "名")),
