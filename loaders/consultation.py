@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 from . import model
+from .filters import DATE_MIN
 
 FORMS: tuple[str, ...] = ("乡村月月谈", "社区协商议事厅", "企业发展恳谈会", "现场", "会场", "现场+会场")
 CHANNELS: tuple[str, ...] = ("对口", "界别", "提案办理", "三级联动")
@@ -24,7 +25,6 @@ SECTORS: tuple[str, ...] = (
 )
 ROLES = {"raised": "提出", "discussed": "再次协商"}  # how an issue point is linked to an activity
 MAX_CONTACTS = 10
-EARLIEST = "2000-01-01"  # the first date the pages' pickers and filters offer
 
 
 @dataclass(frozen=True)
@@ -138,8 +138,8 @@ def validate_activity(record: dict, group_codes: set[str], unit_codes: set[str])
     unknown = [g for g in clean["groups"] if g not in group_codes]
     if unknown:
         messages.append(f"字段「组织的委员活动组」中的「{'、'.join(unknown)}」不是已有的委员活动组")
-    if clean["date"] and clean["date"] < EARLIEST:
-        messages.append(_bad(ACTIVITY_FIELDS["date"], clean["date"], f"太早（早于 {EARLIEST}，一线协商始于 2021 年前后）"))
+    if clean["date"] and clean["date"] < DATE_MIN.isoformat():  # the first date the pages' pickers offer
+        messages.append(_bad(ACTIVITY_FIELDS["date"], clean["date"], f"太早（早于 {DATE_MIN}，一线协商始于 2021 年前后）"))
     if clean["date"] and clean["date"] > (dt.date.today() + dt.timedelta(days=366)).isoformat():
         messages.append(_bad(ACTIVITY_FIELDS["date"], clean["date"], "太远（晚于一年以后）"))
     if clean["department_count"] is None and clean["departments"]:

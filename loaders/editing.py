@@ -232,8 +232,8 @@ class Editor:
         if user.is_admin:
             return
         title = record.get("topic") or record.get("name")
-        district = self._district_groups()
-        if any((r or {}).get("group_code") in district for r in (record, current)):
+        named = {(r or {}).get("group_code") for r in (record, current)} - {None}  # members only, not activities
+        if named and named & self._district_groups():
             raise PermissionDenied(f"不能保存{noun}「{title}」：区直委员活动组的委员只有管理员可以新增或修改，"
                                    f"{self._scope(user, noun)}")
         if not user.may_edit(record.get("unit_code")):

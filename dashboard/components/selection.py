@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .filters import set_query
+from loaders import model
 
-MAX_ID = 64
+from .filters import set_query
 
 
 class Selection:
@@ -32,8 +32,8 @@ class Selection:
         if not ss.get(self._loaded):
             ss[self._loaded] = True
             value = st.query_params.get(self.param)
-            # An id is printable text: a NUL or a control character from a hand-made URL is no record's id.
-            if value and len(value) <= MAX_ID and value.isprintable() and self.key not in ss:
+            # A hand-made URL's NUL, control character or 10,000 letters is no record's id.
+            if value and model.check_id(value, "")[0] == value and self.key not in ss:
                 ss[self.key] = value
                 ss[self._center] = value
         return ss.get(self.key)
