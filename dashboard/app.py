@@ -86,7 +86,7 @@ def favicon():
 
 def main() -> None:
     st.set_page_config(page_title="襄州一线协商地图", page_icon=favicon(), layout="wide",
-                       initial_sidebar_state="expanded")
+                       initial_sidebar_state="auto")  # collapsed on a phone
     prepare_maps()
     page = navigation()
     try:

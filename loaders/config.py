@@ -8,6 +8,8 @@
 | XZMAP_ANONYMOUS_READ | 1 | viewing without signing in (intranet default) |
 | XZMAP_SESSION_MINUTES | 480 | how long a sign-in lasts |
 | XZMAP_UPLOAD_MB | 20 | largest file the import page accepts |
+| XZMAP_GPS_ACCURACY_M | 100 | worst phone-position accuracy 定位到我 accepts, in metres |
+| XZMAP_DUPLICATE_M | 50 | a new point this close to one of its kind is shown as a possible duplicate |
 | XZMAP_TIANDITU_KEY | (none) | enables the Tianditu base map; never commit it |
 """
 from __future__ import annotations
@@ -63,3 +65,22 @@ def upload_limit_bytes() -> int:
 
 def tianditu_key() -> str | None:
     return os.environ.get("XZMAP_TIANDITU_KEY") or None
+
+
+def _number(variable: str, default: float, low: float, high: float) -> float:
+    """A positive number from the environment; a value that is not one (or out of range) falls back to the default."""
+    try:
+        value = float(os.environ.get(variable, "").strip() or default)
+    except ValueError:
+        return default
+    return value if low <= value <= high else default
+
+
+def gps_accuracy_limit_m() -> float:
+    """Phone GPS outdoors reports 3-20 m; a fix from Wi-Fi or cell towers reports 100-2,000 m and would put a well in
+    the next village. 100 m keeps the point in the right field and village, and the user confirms it on the map."""
+    return _number("XZMAP_GPS_ACCURACY_M", 100.0, 5.0, 1000.0)
+
+
+def duplicate_radius_m() -> float:
+    return _number("XZMAP_DUPLICATE_M", 50.0, 1.0, 1000.0)

@@ -196,6 +196,18 @@ def stage_of(kind: str, status: str) -> str | None:
     return KINDS[kind].stage_of(status) if kind in KINDS else None
 
 
+def resolved_on_for(kind: str, status: str, resolved_on: str | None, today: str) -> tuple[str | None, str | None]:
+    """The 完成日期 that fits a new status, and what was changed (Chinese) or None: a status still open has no
+    completion date (a well back from 干井 to 钻井中 is not finished), a finished or closed one has one (today's,
+    when none was given)."""
+    stage = stage_of(kind, status)
+    if stage in OPEN_STAGES and resolved_on:
+        return None, f"「{status}」尚未完成，已清除原完成日期 {resolved_on}"
+    if stage is not None and stage not in OPEN_STAGES and not resolved_on:
+        return today, f"「{status}」已{stage[1:]}，完成日期填为 {today}"
+    return resolved_on, None
+
+
 def statuses_by_stage(kinds: list[str] | tuple[str, ...] | None = None) -> dict[str, list[str]]:
     """Status labels of the given kinds (all when None), grouped by stage, without repeats."""
     grouped: dict[str, list[str]] = {s: [] for s in STAGES}

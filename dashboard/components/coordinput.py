@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from loaders import coords
+from loaders import config, coords
 from loaders.geography import Geography
 
+from . import locate
 from .safe import md_text
 
 PLACEHOLDER = "如 112.2079, 32.0873 或 32°05′12″N 112°12′28″E"
@@ -65,6 +66,16 @@ def from_click(lat: float, lng: float, geography: Geography, gcj02_map: bool) ->
     return check(lon, lat, geography, "地图点击", note)
 
 
+def from_fix(fix: locate.Fix, geography: Geography, limit_m: float) -> Position | str:
+    """The phone's position as a candidate, or why it cannot be used (Chinese). Browsers report WGS-84."""
+    if fix.error:
+        return fix.message or locate.REFUSALS["unavailable"]
+    if fix.accuracy_m > limit_m:
+        return (f"手机定位精度约 {fix.accuracy_m:,.0f} 米，粗于 {limit_m:,.0f} 米的要求，没有采用。"
+                "请到室外开阔处稍等片刻再点「定位到我」，或在地图上点选、输入坐标。")
+    return check(fix.lon, fix.lat, geography, f"手机定位（精度约 {fix.accuracy_m:,.0f} 米）")
+
+
 def candidate(prefix: str) -> Position | None:
     return st.session_state.get(f"{prefix}_candidate")
 
@@ -80,22 +91,39 @@ def _apply(prefix: str, geography: Geography) -> None:
         position = resolve(ss.get(f"{prefix}_text") or "", ss.get(f"{prefix}_crs") or "wgs84", geography)
     except coords.CoordinateError as error:
         ss[f"{prefix}_candidate"] = None
-        ss[f"{prefix}_error"] = str(error)
+        ss[f"{prefix}_error"] = f"坐标无法识别：{error}"
         return
     set_candidate(prefix, position)
     ss[CENTER_REQUEST] = (position.lon, position.lat)
 
 
+def locate_here(prefix: str, geography: Geography) -> None:
+    """The 定位到我 button: a usable fix becomes the candidate (the map centres on it), a refusal is said."""
+    fix = locate.button(f"{prefix}_locate")
+    if fix is None:
+        return
+    position = from_fix(fix, geography, config.gps_accuracy_limit_m())
+    if isinstance(position, str):
+        set_candidate(prefix, None)
+        st.session_state[f"{prefix}_error"] = position
+    else:
+        set_candidate(prefix, position)
+        st.session_state[CENTER_REQUEST] = (position.lon, position.lat)
+    st.rerun()  # the map above was drawn before the fix arrived
+
+
 def widget(prefix: str, geography: Geography, unit_names: dict[str, str]) -> Position | None:
-    """The coordinate input; returns the current candidate (typed or clicked), shown on the map by the caller."""
+    """The coordinate input; returns the current candidate (located, typed or clicked), shown on the map by the
+    caller."""
+    locate_here(prefix, geography)
+    error = st.session_state.get(f"{prefix}_error")
+    if error:
+        st.error(md_text(error))
     st.selectbox("坐标系", list(coords.CRS_LABELS), format_func=coords.CRS_LABELS.get, key=f"{prefix}_crs",
                  help="坐标是从哪里取得的。GCJ-02 与 WGS-84 在襄州相差约 600 米。")
     st.text_input("经纬度", key=f"{prefix}_text", placeholder=PLACEHOLDER, help=HELP)
     st.button("在地图上显示", key=f"{prefix}_show", on_click=_apply, args=(prefix, geography),
-              icon=":material/my_location:")
-    error = st.session_state.get(f"{prefix}_error")
-    if error:
-        st.error(md_text(f"坐标无法识别：{error}"))
+              icon=":material/pin_drop:")
     return show(candidate(prefix), unit_names)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from loaders import model
+from loaders import config, coords, model
 from loaders.auth import User
 from loaders.editing import Editor
 from loaders.filters import Filter
@@ -13,22 +13,40 @@ from loaders.model import ValidationError
 from loaders.store import StaleEditError, StoreError
 
 from .. import data
-from . import coordinput, detail, edit_activities, edit_followups, edit_map, editform, history, session
+from . import (
+    coordinput,
+    detail,
+    edit_activities,
+    edit_add,
+    edit_followups,
+    edit_map,
+    editform,
+    history,
+    locate,
+    session,
+)
 from .editform import messages
 from .layer_page import base_selector
-from .pointtable import display_frame
 from .safe import md_text
 
 MODES = ("修改点位", "新增点位", "已删除点位", "协商活动")
 MODE = "edit_mode"
+TABS = "edit_tab"
 SELECTED = "_xz_edit_selected"
 TABLE = "edit_table"
 _TABLE_IDS = "_xz_edit_table_ids"
 _NOTICE = "_xz_edit_notice"
+_NEAR = "_xz_edit_near_me"
 TABLE_LIMIT = 300
 CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; padding-bottom: 2rem; }
 .st-key-edit_side [data-testid="stTabs"] button p { font-size: 0.95rem; }
+/* A phone: the form first (what staff came to do), the map below it as a picker. */
+@media (max-width: 640px) {
+  .st-key-edit_layout > div > [data-testid="stHorizontalBlock"] { flex-direction: column-reverse; }
+  [data-testid="stMainBlockContainer"] { padding-left: .75rem; padding-right: .75rem; }
+  .st-key-edit_side button, .st-key-edit_side [data-baseweb="select"] > div { min-height: 44px; }
+}
 </style>"""
 
 
@@ -97,34 +115,26 @@ def _restore(editor: Editor, point_id: str, name: str) -> None:
     notice("ok", f"已恢复「{name}」，它重新出现在地图和列表中。")
 
 
-def _add(editor: Editor) -> None:
-    ss = st.session_state
-    kind = ss.get("add_kind")
-    position = coordinput.candidate("add")
-    if position is None:
-        ss["_add_result"] = ("error", ["还没有位置：请在地图上点击，或输入坐标后点「在地图上显示」。"])
-        return
-    if not position.inside:
-        ss["_add_result"] = ("error", [f"没有保存：{position.message}。"])
-        return
-    record = editform.add_record(kind, position.lon, position.lat)
-    try:
-        point_id = editor.add(record)
-    except ValidationError as error:
-        ss["_add_result"] = ("error", ["没有保存，请修改后重试："] + list(error.messages))
-        return
-    except StoreError as error:
-        ss["_add_result"] = ("error", [f"没有保存：{error}"])
-        return
-    editform.clear_add_form(kind)
-    coordinput.set_candidate("add", None)
-    ss["add_text"] = ""
-    ss[MODE] = MODES[0]
+def _added(point_id: str, position, text: str) -> None:
+    st.session_state[MODE] = MODES[0]
     select(point_id, (position.lon, position.lat))
-    notice("ok", f"已添加{model.kind_label(kind)}「{record.get('name')}」，可继续补充督办记录。")
+    notice("ok", text)
+
+
+def _open_for_follow_up(point_id: str, center: tuple[float, float]) -> None:
+    """'This is the same one': open the existing point on its 跟踪督办 tab instead of adding a second one."""
+    st.session_state[MODE] = MODES[0]
+    select(point_id, center)
+    st.session_state[TABS] = "跟踪督办"
+    notice("info", "已打开附近的同一个点位：请在「跟踪督办」中添加记录和照片。")
 
 
 # Sections ---------------------------------------------------------------------------------------------------------
+def layout():
+    """The map and the side panel side by side; on a phone (CSS) the panel comes first and the map is a picker."""
+    return st.container(key="edit_layout").columns([1.45, 1], gap="medium")
+
+
 def scope_text(user: User, editable: set[str], names: dict[str, str]) -> str:
     if user.is_admin:
         return f"{user.name}（管理员）：可修改全区所有点位。"
@@ -132,8 +142,39 @@ def scope_text(user: User, editable: set[str], names: dict[str, str]) -> str:
     return f"{user.name}（编辑）：可修改{mine}的点位；其他乡镇的点位只能查看。"
 
 
-def picker(view: data.View, editable: set[str], names: dict[str, str], user: User) -> None:
+def _near_me(geography) -> tuple[float, float] | None:
+    """定位到我 above the list: the list is then sorted by distance from the phone (refusals are said)."""
+    fix = locate.button("find_locate")
+    if fix is not None:
+        position = coordinput.from_fix(fix, geography, config.gps_accuracy_limit_m())
+        if isinstance(position, str):
+            st.session_state[_NEAR] = None
+            notice("error", position)
+        else:
+            st.session_state[_NEAR] = (position.lon, position.lat, position.source)
+            edit_map.request_center(position.lon, position.lat)
+        st.rerun()
+    return st.session_state.get(_NEAR)
+
+
+def picker_frame(points: pd.DataFrame, editable: set[str], names: dict[str, str]) -> pd.DataFrame:
+    """The columns that tell points apart on a phone first (名称, 状态, 乡镇); the rest is in the detail."""
+    frame = pd.DataFrame({
+        "名称": points["name"].astype(str).to_numpy(),
+        "状态": points["status"].to_numpy(),
+        "乡镇": points["unit_code"].map(lambda c: names.get(c, c or "—")).to_numpy(),
+        "可修改": points["unit_code"].isin(editable).map({True: "✓", False: ""}).to_numpy(),
+        "类型": points["kind"].map(model.kind_label).to_numpy(),
+        "村/社区": points["village"].fillna("").to_numpy(),
+    })
+    if "distance_m" in points:
+        frame.insert(1, "距离", points["distance_m"].map(lambda m: f"{m:,.0f} 米").to_numpy())
+    return frame
+
+
+def picker(view: data.View, editable: set[str], names: dict[str, str], user: User, geography) -> None:
     st.markdown("##### 选择点位")
+    near = _near_me(geography)
     search_col, toggle_col = st.columns([2, 1], vertical_alignment="bottom")
     keyword = search_col.text_input("搜索", key="edit_q", placeholder="名称、村/社区…",
                                     label_visibility="collapsed")
@@ -146,14 +187,20 @@ def picker(view: data.View, editable: set[str], names: dict[str, str], user: Use
         mask = points["name"].astype(str).str.contains(needle, regex=False) | \
             points["village"].fillna("").astype(str).str.contains(needle, regex=False)
         points = points[mask]
-    shown = points.sort_values("updated_at", ascending=False).head(TABLE_LIMIT)
+    if near:
+        distance = coords.haversine_m(near[0], near[1], points["lon"].to_numpy(float), points["lat"].to_numpy(float))
+        shown = points.assign(distance_m=distance).sort_values("distance_m").head(TABLE_LIMIT)
+        st.caption(md_text(f"按离您的距离排列（{near[2]}）。"))
+    else:
+        shown = points.sort_values("updated_at", ascending=False).head(TABLE_LIMIT)
     st.session_state[_TABLE_IDS] = list(zip(shown["id"], shown["lon"], shown["lat"]))
-    frame = display_frame(shown, names).drop(columns=["阶段"])
-    frame.insert(0, "可修改", shown["unit_code"].isin(editable).map({True: "✓", False: ""}).to_numpy())
-    st.dataframe(frame, hide_index=True, width="stretch", height=min(360, 35 * (len(frame) + 1) + 3),
-                 on_select=_on_table_select, selection_mode="single-row", key=TABLE)
-    st.caption(f"共 {len(points)} 个点位" + (f"，显示最近更新的 {TABLE_LIMIT} 个，请用搜索缩小范围" if len(points) > TABLE_LIMIT
-                                          else "") + "。点击表格中的一行或地图上的点位即可编辑。")
+    st.dataframe(picker_frame(shown, editable, names), hide_index=True, width="stretch",
+                 height=min(360, 35 * (len(shown) + 1) + 3), on_select=_on_table_select,
+                 selection_mode="single-row", key=TABLE,
+                 column_config={"名称": st.column_config.TextColumn(width="medium"),
+                                "可修改": st.column_config.TextColumn(width="small")})
+    limited = f"，显示{'最近' if near else '最近更新'}的 {TABLE_LIMIT:,} 个，请用搜索缩小范围" if len(points) > TABLE_LIMIT else ""
+    st.caption(f"共 {len(points):,} 个点位{limited}。点击表格中的一行或地图上的点位即可编辑。")
 
 
 def move_section(editor: Editor, record: dict, names: dict[str, str]) -> None:
@@ -196,7 +243,8 @@ def side_panel(editor: Editor, record: dict | None, editable: set[str], names: d
     if not editor.may_edit_point(record):
         read_only(record, names, editor)
         return
-    info, place, follow, changes, remove = st.tabs(["基本信息", "位置", "跟踪督办", "修改记录", "删除"])
+    info, place, follow, changes, remove = st.tabs(["基本信息", "位置", "跟踪督办", "修改记录", "删除"], key=TABS,
+                                                   on_change="ignore")
     with info:
         editform.edit_form(editor, record)
     with place:
@@ -218,7 +266,7 @@ def edit_mode(editor: Editor, provider, editable: set[str], names: dict[str, str
         ss[SELECTED], record, selected = None, None, None
     may_edit = record is not None and editor.may_edit_point(record)
     candidate = coordinput.candidate("mv") if may_edit else None
-    map_col, side_col = st.columns([1.45, 1], gap="medium")
+    map_col, side_col = layout()
     with map_col:
         result = edit_map.show(provider, view, selected, candidate, record, moving=candidate is not None)
         st.caption("蓝色十字为待确认的新位置。" if candidate else "点击地图上的点位即可编辑；示意范围非官方界线。")
@@ -235,17 +283,16 @@ def edit_mode(editor: Editor, provider, editable: set[str], names: dict[str, str
     with side_col, st.container(border=True, key="edit_side"):
         side_panel(editor, record, editable, names)
     with map_col:
-        picker(view, editable, names, editor.user)
+        picker(view, editable, names, editor.user, editor.store.geography())
 
 
 def add_mode(editor: Editor, provider, editable: set[str], names: dict[str, str]) -> None:
-    ss = st.session_state
     view = data.filtered(Filter())
     candidate = coordinput.candidate("add")
-    map_col, side_col = st.columns([1.45, 1], gap="medium")
+    map_col, side_col = layout()
     with map_col:
         result = edit_map.show(provider, view, None, candidate, None, moving=False)
-        st.caption("在地图上点击新点位的位置，或在右侧输入坐标；蓝色十字为待确认的位置。")
+        st.caption("在地图上点击新点位的位置，或在「新增点位」中点「定位到我」、输入坐标；蓝色十字为待确认的位置。")
     what, _ = edit_map.new_click(result)
     if what in ("map", "point") and result.get("last_clicked"):
         clicked = result["last_clicked"]
@@ -253,19 +300,7 @@ def add_mode(editor: Editor, provider, editable: set[str], names: dict[str, str]
                                                               editor.store.geography(), provider.gcj02))
         st.rerun()
     with side_col, st.container(border=True, key="edit_side"):
-        st.markdown("##### 新增点位")
-        kind = st.selectbox("类型", list(model.KINDS), format_func=model.kind_label, key="add_kind")
-        st.markdown("**① 位置**　在地图上点击，或输入坐标")
-        position = coordinput.widget("add", editor.store.geography(), names)
-        if position is not None and position.inside and position.unit_code not in editable:
-            unit = names.get(position.unit_code, "未划入乡镇的区域")
-            st.warning(md_text(f"这个位置属于{unit}，不在您可编辑的范围内，保存会被拒绝。"))
-        st.markdown("**② 内容**")
-        messages(ss.pop("_add_result", None))
-        with st.form("af_form", border=False, enter_to_submit=False):
-            editform.add_widgets(kind)
-            st.form_submit_button("保存新点位", type="primary", icon=":material/add_location_alt:", on_click=_add,
-                                  args=(editor,))
+        edit_add.section(editor, editable, names, _added, _open_for_follow_up)
 
 
 def deleted_mode(editor: Editor, names: dict[str, str]) -> None:

@@ -158,6 +158,12 @@ def _save(editor: Editor, point_id: str) -> None:
     if not diff:
         ss[_RESULT] = ("info", ["没有需要保存的修改。"])
         return
+    note = None
+    if "status" in diff and "resolved_on" not in diff:  # a date the user did not touch follows the new status
+        resolved_on, note = model.resolved_on_for(base["kind"], diff["status"], mine.get("resolved_on"),
+                                                  clock.today().isoformat())
+        if note:
+            diff["resolved_on"] = resolved_on
     try:
         after = editor.update(point_id, diff, int(base["version"]))
     except StaleEditError as error:
@@ -172,7 +178,8 @@ def _save(editor: Editor, point_id: str) -> None:
         return
     load(EDIT, after)
     names = "、".join(label(k) for k in diff)
-    ss[_RESULT] = ("ok", [f"已保存「{after['name']}」：修改了{names}（版本 {after['version']}）。"])
+    ss[_RESULT] = ("ok", [f"已保存「{after['name']}」：修改了{names}（版本 {after['version']}）"
+                          + (f"；{note}" if note else "") + "。"])
 
 
 def _keep_mine(point_id: str) -> None:

@@ -1,0 +1,113 @@
+"""新增点位: where the new point is (the phone's position, a tap on the map, or typed coordinates), what it is, and --
+before it is saved -- the points of the same kind already that close, so a well visited twice becomes a follow-up on
+the existing one rather than a second well."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from loaders import config, coords, model
+from loaders.editing import Editor
+from loaders.filters import Filter
+from loaders.model import ValidationError
+from loaders.store import StoreError
+
+from .. import data
+from . import coordinput, editform
+from .editform import messages
+from .safe import md_text
+
+KIND = "add_kind"
+_LAST_KIND = "_xz_last_added_kind"
+_RESULT = "_add_result"
+SAME_ONE = "add_not_duplicate"
+
+
+def nearby(points: pd.DataFrame, kind: str, lon: float, lat: float, radius_m: float) -> pd.DataFrame:
+    """Points of `kind` within `radius_m` of (lon, lat), nearest first, with their distance (`distance_m`)."""
+    same = points[points["kind"] == kind]
+    if same.empty:
+        return same.assign(distance_m=pd.Series(dtype=float))
+    distance = coords.haversine_m(lon, lat, same["lon"].to_numpy(float), same["lat"].to_numpy(float))
+    return same.assign(distance_m=distance)[distance <= radius_m].sort_values("distance_m")
+
+
+def last_kind(editor: Editor) -> str:
+    """The kind this user added last (this session, else their latest 'create' in the audit log), else 问题点:
+    staff in the field add the same kind many times in a row (a well team adds wells)."""
+    ss = st.session_state
+    if ss.get(_LAST_KIND) in model.KINDS:
+        return ss[_LAST_KIND]
+    history = editor.store.history(limit=500)
+    mine = history[(history["user"] == editor.user.name) & (history["action"] == "create")]
+    kinds = [after.get("kind") for after in mine["after"] if isinstance(after, dict)]
+    ss[_LAST_KIND] = next((k for k in kinds if k in model.KINDS), "issue")
+    return ss[_LAST_KIND]
+
+
+def _add(editor: Editor, on_added) -> None:
+    ss = st.session_state
+    kind = ss.get(KIND)
+    position = coordinput.candidate("add")
+    if position is None:
+        ss[_RESULT] = ("error", ["还没有位置：请点「定位到我」、在地图上点击，或输入坐标后点「在地图上显示」。"])
+        return
+    if not position.inside:
+        ss[_RESULT] = ("error", [f"没有保存：{position.message}。"])
+        return
+    close = nearby(data.filtered(Filter()).points, kind, position.lon, position.lat, config.duplicate_radius_m())
+    if len(close) and not ss.get(SAME_ONE):
+        ss[_RESULT] = ("error", ["没有保存：附近已有同类点位（见上方）。如果确实是另一个，请勾选「不是同一个，仍然新增」。"])
+        return
+    record = editform.add_record(kind, position.lon, position.lat)
+    try:
+        point_id = editor.add(record)
+    except ValidationError as error:
+        ss[_RESULT] = ("error", ["没有保存，请修改后重试："] + list(error.messages))
+        return
+    except StoreError as error:
+        ss[_RESULT] = ("error", [f"没有保存：{error}"])
+        return
+    editform.clear_add_form(kind)
+    coordinput.set_candidate("add", None)
+    ss["add_text"], ss[SAME_ONE], ss[_LAST_KIND] = "", False, kind
+    on_added(point_id, position, f"已添加{model.kind_label(kind)}「{record.get('name')}」，可继续补充督办记录和照片。")
+
+
+def duplicates(kind: str, position: coordinput.Position | None, open_point) -> None:
+    """Points of the same kind near the candidate position, each with "this is the same one"."""
+    if position is None or not position.inside:
+        return
+    radius = config.duplicate_radius_m()
+    close = nearby(data.filtered(Filter()).points, kind, position.lon, position.lat, radius)
+    if close.empty:
+        return
+    with st.container(border=True, key="add_duplicates"):
+        st.warning(f"{radius:,.0f} 米内已有 {len(close):,} 个{model.kind_label(kind)}，可能是同一个：", icon=":material/warning:")
+        for row in close.head(5).itertuples(index=False):
+            text_col, button_col = st.columns([3, 2], vertical_alignment="center")
+            text_col.markdown(md_text(f"{row.name}（{row.status}，相距 {row.distance_m:,.0f} 米）"))
+            button_col.button("是同一个 → 添加督办记录", key=f"same_{row.id}", on_click=open_point,
+                              args=(row.id, (row.lon, row.lat)), width="stretch")
+        st.checkbox("不是同一个，仍然新增", key=SAME_ONE)
+
+
+def section(editor: Editor, editable: set[str], names: dict[str, str], on_added, open_point) -> None:
+    """The add form: ① position (定位到我 first), possible duplicates, ② content, save."""
+    ss = st.session_state
+    st.markdown("##### 新增点位")
+    if ss.get(KIND) not in model.KINDS:
+        ss[KIND] = last_kind(editor)
+    kind = st.selectbox("类型", list(model.KINDS), format_func=model.kind_label, key=KIND)
+    st.markdown("**① 位置**　点「定位到我」，或在地图上点击、输入坐标")
+    position = coordinput.widget("add", editor.store.geography(), names)
+    if position is not None and position.inside and position.unit_code not in editable:
+        unit = names.get(position.unit_code, "未划入乡镇的区域")
+        st.warning(md_text(f"这个位置属于{unit}，不在您可编辑的范围内，保存会被拒绝。"))
+    duplicates(kind, position, open_point)
+    st.markdown("**② 内容**")
+    messages(ss.pop(_RESULT, None))
+    with st.form("af_form", border=False, enter_to_submit=False):
+        editform.add_widgets(kind)
+        st.form_submit_button("保存新点位", type="primary", icon=":material/add_location_alt:", on_click=_add,
+                              args=(editor, on_added), width="stretch")
