@@ -3,6 +3,8 @@ before it is saved -- the points of the same kind already that close, so a well 
 the existing one rather than a second well."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -13,7 +15,7 @@ from loaders.model import ValidationError
 from loaders.store import StoreError
 
 from .. import data
-from . import coordinput, editform
+from . import coordinput, drafts, editform, photos
 from .editform import messages
 from .safe import md_text
 
@@ -21,6 +23,7 @@ KIND = "add_kind"
 _LAST_KIND = "_xz_last_added_kind"
 _RESULT = "_add_result"
 SAME_ONE = "add_not_duplicate"
+_ROUND = "_xz_add_photo_round"
 
 
 def nearby(points: pd.DataFrame, kind: str, lon: float, lat: float, radius_m: float) -> pd.DataFrame:
@@ -59,19 +62,36 @@ def _add(editor: Editor, on_added) -> None:
     if len(close) and not ss.get(SAME_ONE):
         ss[_RESULT] = ("error", ["没有保存：附近已有同类点位（见上方）。如果确实是另一个，请勾选「不是同一个，仍然新增」。"])
         return
+    ready, refused = photos.prepared(_files_key())
+    if refused:
+        ss[_RESULT] = ("error", ["没有保存，以下照片有问题（请去掉或换一张）："] + refused)
+        return
     record = editform.add_record(kind, position.lon, position.lat)
     try:
-        point_id = editor.add(record)
+        with editor.batch() as batch:  # the point and its photos together, or neither
+            point_id = batch.add(record)
+            if ready:
+                editor.add_photos(point_id, ready)
     except ValidationError as error:
         ss[_RESULT] = ("error", ["没有保存，请修改后重试："] + list(error.messages))
         return
     except StoreError as error:
         ss[_RESULT] = ("error", [f"没有保存：{error}"])
         return
+    ss[_ROUND] = ss.get(_ROUND, 0) + 1
     editform.clear_add_form(kind)
+    drafts.clear(f"add-{kind}")
     coordinput.set_candidate("add", None)
     ss["add_text"], ss[SAME_ONE], ss[_LAST_KIND] = "", False, kind
     on_added(point_id, position, f"已添加{model.kind_label(kind)}「{record.get('name')}」，可继续补充督办记录和照片。")
+
+
+def _files_key() -> str:
+    return f"add_photos_{st.session_state.get(_ROUND, 0)}"
+
+
+def _set_opened_on(day: str) -> None:
+    st.session_state[f"{editform.ADD}_opened_on"] = dt.date.fromisoformat(day)
 
 
 def duplicates(kind: str, position: coordinput.Position | None, open_point) -> None:
@@ -105,8 +125,19 @@ def section(editor: Editor, editable: set[str], names: dict[str, str], on_added,
         unit = names.get(position.unit_code, "未划入乡镇的区域")
         st.warning(md_text(f"这个位置属于{unit}，不在您可编辑的范围内，保存会被拒绝。"))
     duplicates(kind, position, open_point)
-    st.markdown("**② 内容**")
+    st.markdown("**② 照片**（可选）")
+    photos.chooser("拍照或从相册选择", _files_key())
+    ready, refused = photos.prepared(_files_key())
+    photos.refusals(refused)
+    photos.position_offer(ready, "add", editor.store.geography(), _files_key())
+    _, taken_on = photos.offers(ready)
+    if taken_on:
+        st.button(f"用拍摄日期 {taken_on} 作登记日期", key="add_use_taken", on_click=_set_opened_on, args=(taken_on,),
+                  icon=":material/event:")
+    st.markdown("**③ 内容**")
     messages(ss.pop(_RESULT, None))
+    editform.add_defaults(kind)
+    drafts.keep(f"add-{kind}", editform.shown(editform.ADD, kind), editform.restorer(editform.ADD, kind))
     with st.form("af_form", border=False, enter_to_submit=False):
         editform.add_widgets(kind)
         st.form_submit_button("保存新点位", type="primary", icon=":material/add_location_alt:", on_click=_add,

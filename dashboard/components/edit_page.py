@@ -23,6 +23,7 @@ from . import (
     editform,
     history,
     locate,
+    photos,
     session,
 )
 from .editform import messages
@@ -44,7 +45,7 @@ CSS = """<style>
 /* A phone: the form first (what staff came to do), the map below it as a picker. */
 @media (max-width: 640px) {
   .st-key-edit_layout > div > [data-testid="stHorizontalBlock"] { flex-direction: column-reverse; }
-  [data-testid="stMainBlockContainer"] { padding-left: .75rem; padding-right: .75rem; }
+  [data-testid="stMainBlockContainer"] { padding: 3.2rem .75rem 2rem; }
   .st-key-edit_side button, .st-key-edit_side [data-baseweb="select"] > div { min-height: 44px; }
 }
 </style>"""
@@ -227,7 +228,9 @@ def read_only(record: dict, names: dict[str, str], editor: Editor) -> None:
     st.info(md_text(f"该点位属于{unit}，您只能修改{mine}的点位，这里仅供查看。"), icon=":material/lock:")
     st.markdown("  \n".join(f"**{md_text(k)}**：{md_text(v)}" for k, v in detail.rows(record, names)))
     st.markdown("**跟踪督办记录**")
-    edit_followups.timeline(editor.store.follow_ups(record["id"]))
+    edit_followups.timeline(editor.store.follow_ups(record["id"]), record["id"])
+    st.markdown("**照片**")
+    photos.section(editor, record, False)
 
 
 def side_panel(editor: Editor, record: dict | None, editable: set[str], names: dict[str, str]) -> None:
@@ -243,14 +246,16 @@ def side_panel(editor: Editor, record: dict | None, editable: set[str], names: d
     if not editor.may_edit_point(record):
         read_only(record, names, editor)
         return
-    info, place, follow, changes, remove = st.tabs(["基本信息", "位置", "跟踪督办", "修改记录", "删除"], key=TABS,
-                                                   on_change="ignore")
+    info, place, follow, pictures, changes, remove = st.tabs(
+        ["基本信息", "位置", "跟踪督办", "照片", "修改记录", "删除"], key=TABS, on_change="ignore")
     with info:
         editform.edit_form(editor, record)
     with place:
         move_section(editor, record, names)
     with follow:
         edit_followups.section(editor, record, True)
+    with pictures:
+        photos.section(editor, record, True)
     with changes:
         history.section(editor, record["id"])
     with remove:

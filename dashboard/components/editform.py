@@ -16,6 +16,7 @@ from loaders.editing import Editor
 from loaders.model import ValidationError
 from loaders.store import StaleEditError, StoreError
 
+from . import drafts
 from .history import value_text, when
 from .safe import md_text
 
@@ -140,6 +141,41 @@ def _field(prefix: str, key: str) -> None:
         st.text_input(widget_label, key=widget_key)
 
 
+# Drafts kept in the browser (see drafts.py): the form's values as the page shows them, and back -----------------
+def shown(prefix: str, kind: str) -> dict[str, str]:
+    """Each field's value as its widget shows it in the page (what the draft component reads back)."""
+    ss = st.session_state
+    out = {}
+    for key in form_keys(kind):
+        value = ss.get(f"{prefix}_{key}")
+        if key == "status":
+            value = _status_label(kind)(value) if value else ""
+        out[f"{prefix}_{key}"] = "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
+    return out
+
+
+def restorer(prefix: str, kind: str):
+    """A callback putting a draft's values (as shown in the page) back into the widgets; a value that no longer
+    fits (a status the kind lost, a date that does not parse) is left as it is."""
+    labels = {_status_label(kind)(s): s for s in model.KINDS[kind].status_labels}
+
+    def restore(values: dict[str, str]) -> None:
+        ss = st.session_state
+        for widget_key, text in values.items():
+            key = widget_key.removeprefix(f"{prefix}_")
+            if key == "status":
+                if text in labels:
+                    ss[widget_key] = labels[text]
+            elif _type(key) == "date":
+                try:
+                    ss[widget_key] = dt.date.fromisoformat(text) if text else None
+                except ValueError:
+                    continue
+            elif key in form_keys(kind):
+                ss[widget_key] = text
+    return restore
+
+
 def messages(result) -> None:
     if not result:
         return
@@ -177,6 +213,7 @@ def _save(editor: Editor, point_id: str) -> None:
         ss[_RESULT] = ("error", [f"没有保存：{error}"])
         return
     load(EDIT, after)
+    drafts.clear(f"edit-{point_id}")
     names = "、".join(label(k) for k in diff)
     ss[_RESULT] = ("ok", [f"已保存「{after['name']}」：修改了{names}（版本 {after['version']}）"
                           + (f"；{note}" if note else "") + "。"])
@@ -265,6 +302,7 @@ def edit_form(editor: Editor, record: dict) -> None:
         st.info(md_text(f"提示：{record.get('updated_by') or '他人'} 刚保存了这个点位的新版本（{record['version']}），"
                         "表单仍是您开始编辑时的版本；保存时会核对。"))
     messages(ss.pop(_RESULT, None))
+    drafts.keep(f"edit-{point_id}", shown(EDIT, base["kind"]), restorer(EDIT, base["kind"]))
     with st.form("ef_form", border=False, enter_to_submit=False):
         widgets(EDIT, base["kind"])
         st.form_submit_button("保存修改", type="primary", icon=":material/save:", on_click=_save,
@@ -275,12 +313,19 @@ def edit_form(editor: Editor, record: dict) -> None:
 
 
 # The add form -------------------------------------------------------------------------------------------------
-def add_widgets(kind: str) -> None:
+def add_defaults(kind: str) -> None:
+    """A new point's starting values: registered today (Beijing time), its kind's first status, the rest empty."""
     ss = st.session_state
     if ss.get(f"{ADD}_opened_on") is None and f"{ADD}_opened_on" not in ss:
         ss[f"{ADD}_opened_on"] = clock.today()
     for key in form_keys(kind):
         ss.setdefault(f"{ADD}_{key}", None if key == "status" or _type(key) == "date" else "")
+    if ss.get(f"{ADD}_status") not in model.KINDS[kind].status_labels:
+        ss[f"{ADD}_status"] = model.KINDS[kind].status_labels[0]
+
+
+def add_widgets(kind: str) -> None:
+    add_defaults(kind)
     widgets(ADD, kind)
 
 
