@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from . import model
+from . import clock, model
 from .filters import DATE_MIN
 
 FORMS: tuple[str, ...] = ("乡村月月谈", "社区协商议事厅", "企业发展恳谈会", "现场", "会场", "现场+会场")
@@ -140,7 +140,7 @@ def validate_activity(record: dict, group_codes: set[str], unit_codes: set[str])
         messages.append(f"字段「组织的委员活动组」中的「{'、'.join(unknown)}」不是已有的委员活动组")
     if clean["date"] and clean["date"] < DATE_MIN.isoformat():  # the first date the pages' pickers offer
         messages.append(_bad(ACTIVITY_FIELDS["date"], clean["date"], f"太早（早于 {DATE_MIN}，一线协商始于 2021 年前后）"))
-    if clean["date"] and clean["date"] > (dt.date.today() + dt.timedelta(days=366)).isoformat():
+    if clean["date"] and clean["date"] > (clock.today() + dt.timedelta(days=366)).isoformat():
         messages.append(_bad(ACTIVITY_FIELDS["date"], clean["date"], "太远（晚于一年以后）"))
     if clean["department_count"] is None and clean["departments"]:
         clean["department_count"] = len(clean["departments"])

@@ -15,10 +15,12 @@ with a Chinese message naming the point and the unit; nothing is written.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import contextmanager
 
 from . import auth
 from .auth import User
+from .model import ValidationError
 from .store.base import NotFoundError, Store, StoreError
 from .units import Units
 
@@ -146,10 +148,29 @@ class Editor:
         self._editable(point_id, "恢复", user)
         self.store.restore_point(point_id, user.name)
 
-    def add_follow_up(self, point_id: str, entry: dict, expected_version: int) -> dict:
+    def add_follow_up(self, point_id: str, entry: dict, expected_version: int, photos: Sequence = ()) -> dict:
+        """A dated follow-up, with its photos (`loaders.photos.Photo`), all in one transaction."""
         user = self._actor()
         self._editable(point_id, "添加督办记录到", user)
-        return self.store.add_follow_up(point_id, entry, expected_version, user.name)
+        _check_photo_count(len(photos), 0, "这条督办记录")
+        return self.store.add_follow_up(point_id, entry, expected_version, user.name, photos=tuple(photos))
+
+    def add_photos(self, point_id: str, photos: Sequence) -> list[str]:
+        """Photos of the point itself (prepared by `loaders.photos.prepare`), all or none."""
+        user = self._actor()
+        self._editable(point_id, "添加照片到", user)
+        own = [p for p in self.store.photos(point_id) if p["follow_up_fid"] is None]
+        _check_photo_count(len(photos), len(own), "这个点位")
+        with self.store.transaction():
+            return [self.store.add_photo(point_id, photo, user.name) for photo in photos]
+
+    def delete_photo(self, photo_id: str) -> None:
+        user = self._actor()
+        photo = self.store.photo(photo_id)
+        if photo is None:
+            raise NotFoundError(f"找不到编号为「{photo_id}」的照片")
+        self._editable(photo["point_id"], "删除照片：", user)
+        self.store.delete_photo(photo_id, user.name)
 
     def revert(self, change_id: int) -> dict:
         """Admins only: undo one audited update (see Store.revert)."""
@@ -308,6 +329,14 @@ class Editor:
     def _scope(self, user: User, noun: str = "点位") -> str:
         mine = "、".join(self._units().name(code) for code in user.units) or "（无）"
         return f"您（{user.name}）只能修改{mine}的{noun}"
+
+
+MAX_PHOTOS = 12  # per point and per follow-up: a before/after report needs a few, not an album
+
+
+def _check_photo_count(adding: int, present: int, owner: str) -> None:
+    if adding + present > MAX_PHOTOS:
+        raise ValidationError([f"{owner}最多保存 {MAX_PHOTOS} 张照片（已有 {present} 张，这次 {adding} 张），请少选几张"])
 
 
 def _writer_problem(user: User | None) -> str | None:

@@ -124,7 +124,7 @@ class Store(abc.ABC):
     def restore_point(self, point_id: str, user: str) -> None: ...
 
     @abc.abstractmethod
-    def add_follow_up(self, point_id: str, entry: dict, expected_version: int, user: str) -> dict: ...
+    def add_follow_up(self, point_id: str, entry: dict, expected_version: int, user: str, photos=()) -> dict: ...
 
     @abc.abstractmethod
     def revert(self, change_fid: int, user: str) -> dict:
@@ -192,6 +192,25 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def replace_groups(self, groups: list[dict], pairings: list[tuple[str, str]], user: str) -> None: ...
+
+    # Photos of points and follow-ups -------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def photos(self, point_id: str, include_deleted: bool = False) -> list[dict]:
+        """A point's photos, oldest first: id, point_id, follow_up_fid (None: of the point itself), name, width,
+        height, size, taken_at, lon, lat (from EXIF), created_at, created_by, deleted_at -- no bytes."""
+
+    @abc.abstractmethod
+    def photo(self, photo_id: str) -> dict | None: ...
+
+    @abc.abstractmethod
+    def photo_bytes(self, photo_id: str, thumb: bool = False) -> bytes | None:
+        """The stored JPEG (no metadata) or its thumbnail; None when unknown or deleted."""
+
+    @abc.abstractmethod
+    def add_photo(self, point_id: str, photo, user: str, follow_up_fid: int | None = None) -> str: ...
+
+    @abc.abstractmethod
+    def delete_photo(self, photo_id: str, user: str) -> None: ...
 
     # Whole tables: copy, backup and restore between engines ----------------------------------------------------
     @abc.abstractmethod

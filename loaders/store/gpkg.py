@@ -50,9 +50,10 @@ def read_blob(blob: bytes) -> shapely.Geometry:
     return shapely.from_wkb(bytes(blob[8 + 8 * envelope_doubles:]))
 
 
-_KIND_SQL = {**_SQL_TYPES, "json": "TEXT"}
+_KIND_SQL = {**_SQL_TYPES, "json": "TEXT", "blob": "BLOB"}
 _DESCRIPTIONS = {"member_groups": "委员活动组", "group_pairings": "区直活动组对口联系乡镇活动组", "members": "政协委员",
-                 "activities": "协商活动", "activity_members": "参加协商活动的委员", "issue_activities": "问题点的来源活动"}
+                 "activities": "协商活动", "activity_members": "参加协商活动的委员", "issue_activities": "问题点的来源活动",
+                 "photos": "点位和跟踪督办的照片（JPEG，已去除位置等信息）"}
 
 
 def _table_sql(table: schema.Table, unique: tuple[str, ...]) -> list[str]:
@@ -78,6 +79,11 @@ def _consultation_sql() -> list[str]:
                    "CREATE INDEX activity_members_member ON activity_members(member_id)",
                    "CREATE INDEX issue_activities_activity ON issue_activities(activity_id)"]
     return [s + ";" for s in statements]
+
+
+def _photos_sql() -> list[str]:
+    """The table schema version 3 added, each statement ending with `;`."""
+    return [s + ";" for s in (*_table_sql(schema.PHOTOS, ("id",)), "CREATE INDEX photos_point ON photos(point_id)")]
 
 
 SCHEMA = f"""
@@ -136,7 +142,7 @@ INSERT INTO gpkg_geometry_columns VALUES
   ('district_outline', 'geom', 'MULTIPOLYGON', 4326, 0, 0),
   ('unit_areas', 'geom', 'MULTIPOLYGON', 4326, 0, 0);
 INSERT INTO meta (key, value) VALUES ('data_version', '0'), ('schema', '{schema.SCHEMA_VERSION}');
-""" + "\n".join(_consultation_sql())
+""" + "\n".join(_consultation_sql() + _photos_sql())
 
 
 # (version, statements): what brings a file of the version before up to this one. Version 1 is the first SCHEMA.
@@ -144,6 +150,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, ()),
     (2, (*(f"ALTER TABLE points ADD COLUMN {c} TEXT" for c in schema.ADDED[2][1]["points"]),
          *(s.rstrip(";") for s in _consultation_sql()))),
+    (3, tuple(s.rstrip(";") for s in _photos_sql())),
 )
 assert MIGRATIONS[-1][0] == schema.SCHEMA_VERSION
 

@@ -31,7 +31,7 @@ from .users import SQLUsers
 from .where import where_sql
 
 _TYPES = {"text": "text", "int": "bigint", "float": "double precision", "bool": "boolean", "date": "date",
-          "json": "jsonb"}
+          "json": "jsonb", "blob": "bytea"}
 DATE_COLUMNS = frozenset(c.name for t in schema.TABLES.values() for c in t.columns if c.kind == "date")
 MIGRATION_LOCK = 7_207_607  # an arbitrary advisory-lock number: "this app migrates"
 
@@ -103,6 +103,12 @@ V2 = ";\n".join([
 ])
 
 
+V3 = ";\n".join([
+    _table_sql(schema.PHOTOS, ("UNIQUE (id)",)),
+    "CREATE INDEX photos_point ON photos (point_id)",
+])
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -113,6 +119,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "点位、跟踪督办、修改记录、乡镇与范围、用户与会话", V1),
     Migration(2, "协商活动、委员、委员活动组与对口联系；问题点的社情民意编号和提案号", V2),
+    Migration(3, "点位和跟踪督办的照片", V3),
 )
 assert MIGRATIONS[-1].version == schema.SCHEMA_VERSION
 

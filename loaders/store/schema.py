@@ -21,7 +21,7 @@ _FIELD_KINDS = {"text": "text", "int": "int", "float": "float", "date": "date", 
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text | int | float | bool | date | json | geometry
+    kind: str  # text | int | float | bool | date | json | geometry | blob
     required: bool = False
 
 
@@ -119,19 +119,31 @@ ISSUE_ACTIVITIES = Table("issue_activities", _columns(
 
 CONSULTATION_TABLES = (MEMBER_GROUPS, GROUP_PAIRINGS, MEMBERS, ACTIVITIES, ACTIVITY_MEMBERS, ISSUE_ACTIVITIES)
 
+# Photos of points and of their follow-ups (schema version 3): the stored JPEG and its thumbnail as bytes in the
+# store itself, so the GeoPackage stays one file (QGIS shows the table) and backups carry them. Soft-deleted with
+# their point; `follow_up_fid` is the follow-up a photo belongs to (none: a photo of the point itself).
+PHOTOS = Table("photos", _columns(
+    ("id", "text", True), ("point_id", "text", True), ("follow_up_fid", "int"), ("name", "text", True),
+    ("content_type", "text", True), ("width", "int", True), ("height", "int", True), ("size", "int", True),
+    "taken_at", ("lon", "float"), ("lat", "float"), ("data", "blob", True), ("thumb", "blob", True),
+    ("created_at", "text", True), "created_by", "deleted_at",
+), order=("id",))
+
 META = Table("meta", _columns(("key", "text", True), "value"), order=("key",))
 
 # In the order they are written (a follow-up refers to its point, an area to its unit).
 TABLES: dict[str, Table] = {t.name: t for t in (
-    META, UNITS, DISTRICT_OUTLINE, UNIT_AREAS, POINTS, FOLLOW_UPS, *CONSULTATION_TABLES, AUDIT, USERS, SESSIONS)}
+    META, UNITS, DISTRICT_OUTLINE, UNIT_AREAS, POINTS, FOLLOW_UPS, PHOTOS, *CONSULTATION_TABLES, AUDIT, USERS,
+    SESSIONS)}
 
 # The schema version this code writes and understands; a store with a newer one is refused (see migrations).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # What each version added, for reading an older snapshot as it was written (its checksum covers only its own columns)
 # and for migrating it: version -> (new tables, {table: new columns}).
 ADDED: dict[int, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     2: (tuple(t.name for t in CONSULTATION_TABLES), {"points": ("opinion_no", "proposal_no")}),
+    3: (("photos",), {}),
 }
 
 

@@ -22,6 +22,7 @@ from ..units import Unit, Units
 from . import checksum, schema
 from .base import Change, NotFoundError, StaleEditError, Store, StoreError
 from .consultation import ConsultationStore
+from .photos import PhotoStore
 from .where import where_sql
 
 # Columns of the points table that the contract reads and writes (besides fid and geom).
@@ -30,7 +31,7 @@ POINT_COLUMNS: tuple[str, ...] = tuple(c for c in schema.POINTS.names if c != "f
 EDITABLE = ("kind", "status", "lon", "lat", "unit_code", "external_id", *model.FIELDS)
 HISTORY_COLUMNS = ("fid", "at", "user", "action", "point_id", "fields", "before", "after")
 AREA_COLUMNS = ("code", "name", "short_name", "in_network", "schematic", "basis")
-FOLLOW_UP_COLUMNS = ("date", "text", "author", "status", "created_at", "created_by")
+FOLLOW_UP_COLUMNS = ("fid", "date", "text", "author", "status", "created_at", "created_by")
 
 
 def now() -> str:
@@ -56,7 +57,7 @@ def quote(column: str) -> str:
     return f'"{column}"'
 
 
-class SQLStore(ConsultationStore, Store):
+class SQLStore(ConsultationStore, PhotoStore, Store):
     LIKE = "LIKE"  # how a keyword is matched (PostgreSQL: ILIKE, to match SQLite's case-insensitive LIKE)
     JSON_IN = "?"  # how a JSON text parameter is written into a JSON column
     FOR_UPDATE = ""  # how a writer locks the row it is about to change (SQLite: the whole file is locked already)
@@ -288,6 +289,7 @@ class SQLStore(ConsultationStore, Store):
             stamp = now()
             c.execute("UPDATE points SET deleted_at = ?, version = version + 1, updated_at = ?, updated_by = ? "
                       "WHERE id = ?", (stamp, stamp, user, point_id))
+            self._photos_follow_point(c, point_id, stamp)
             self._audit(c, Change(point_id, "delete", user, {"deleted_at": current["deleted_at"]},
                                   {"deleted_at": stamp}))
 
@@ -298,11 +300,13 @@ class SQLStore(ConsultationStore, Store):
                 raise NotFoundError(f"找不到编号为「{point_id}」的点位")
             c.execute("UPDATE points SET deleted_at = NULL, version = version + 1, updated_at = ?, updated_by = ? "
                       "WHERE id = ?", (now(), user, point_id))
+            self._photos_follow_point(c, point_id, None, was=current["deleted_at"])
             self._audit(c, Change(point_id, "restore", user, {"deleted_at": current["deleted_at"]},
                                   {"deleted_at": None}))
 
-    def add_follow_up(self, point_id: str, entry: dict, expected_version: int, user: str) -> dict:
-        """Log a follow-up and, when it sets a status, move the point to that status in the same transaction."""
+    def add_follow_up(self, point_id: str, entry: dict, expected_version: int, user: str, photos=()) -> dict:
+        """Log a follow-up (with its photos: `loaders.photos.Photo`s) and, when it sets a status, move the point to
+        that status in the same transaction: all of it lands, or none."""
         date, message = model.parse_date(model.Field("date", "日期", "date"), entry.get("date") or clock.today())
         text = model.clean_text(entry.get("text") or "", multiline=True)
         problems = [m for m in (message, None if text else "字段「督办内容」不能为空") if m]
@@ -311,14 +315,19 @@ class SQLStore(ConsultationStore, Store):
         with self._write() as c:
             current = self._current(c, point_id, expected_version)
             status = entry.get("status") or None
-            c.execute("INSERT INTO follow_ups (point_id, date, text, author, status, created_at, created_by) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      (point_id, date, text, model.clean_text(entry.get("author") or user), status, now(), user))
-            self._audit(c, Change(point_id, "follow_up", user, {}, {"date": date, "text": text, "status": status}))
+            fid = c.execute("INSERT INTO follow_ups (point_id, date, text, author, status, created_at, created_by) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING fid",
+                            (point_id, date, text, model.clean_text(entry.get("author") or user), status, now(),
+                             user)).fetchone()[0]
+            self._audit(c, Change(point_id, "follow_up", user, {}, {"date": date, "text": text, "status": status,
+                                                                   "photos": len(photos)}))
+            for photo in photos:
+                self._add_photo(c, point_id, photo, user, fid)
             if status and status != current["status"]:
                 changes = {"status": status}
-                if model.stage_of(current["kind"], status) not in model.OPEN_STAGES and not current["resolved_on"]:
-                    changes["resolved_on"] = date
+                resolved_on, moved = model.resolved_on_for(current["kind"], status, current["resolved_on"], date)
+                if moved:
+                    changes["resolved_on"] = resolved_on
                 return self._update(c, point_id, changes, current["version"], user)
             c.execute("UPDATE points SET version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
                       (now(), user, point_id))
@@ -399,6 +408,8 @@ class SQLStore(ConsultationStore, Store):
             return lambda v: None if v is None else self._geometry(v)
         if kind == "float":
             return lambda v: None if v is None else float(v)
+        if kind == "blob":
+            return lambda v: None if v is None else bytes(v)
         return lambda v: v
 
     def write_rows(self, table: str, rows, batch: int = 5000) -> int:

@@ -36,7 +36,8 @@ Fixtures
 
 Helpers, available as fixtures returning the function (so tests need not
 import conftest): ``wait_for_app(page)``, ``map_frame(page)``,
-``screenshot(page, name)``.
+``screenshot(page, name)``, ``phone(viewport, geolocation)`` (a touch phone's
+offline page, 390x844 unless told).
 
 Tests using ``page`` or ``browser`` get the ``browser`` marker
 (``pytest -m "not browser"`` leaves them out).
@@ -83,7 +84,7 @@ DEFAULT_TIMEOUT_MS = 60_000
 def pytest_collection_modifyitems(config, items):
     """Mark every test that uses a real browser with ``@pytest.mark.browser``."""
     for item in items:
-        if {"page", "browser"} & set(getattr(item, "fixturenames", ())):
+        if {"page", "browser", "phone"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
 
 
@@ -259,12 +260,8 @@ def _is_local(url: str) -> bool:
     return parsed.hostname in LOCAL_HOSTS or f"[{parsed.hostname}]" in LOCAL_HOSTS
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(
-        viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+def _offline_page(context):
+    """A page of `context` that may reach only this machine, recording what it tried otherwise and its errors."""
     blocked: list[str] = []
 
     def _route(route):
@@ -304,8 +301,41 @@ def page(browser):
         if resp.status >= 400
         else None,
     )
-    yield p
+    return p
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    yield _offline_page(context)
     context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 360, "height": 640}
+
+
+@pytest.fixture
+def phone(browser):
+    """phone(viewport=PHONE, geolocation=None) -> a touch phone's page (isMobile, offline). `geolocation` is
+    {"latitude", "longitude", "accuracy"}; given, the page may use it without asking."""
+    contexts = []
+
+    def open_phone(viewport: dict = PHONE, geolocation: dict | None = None):
+        context = browser.new_context(
+            viewport=viewport, is_mobile=True, has_touch=True, device_scale_factor=2, locale="zh-CN",
+            timezone_id="Asia/Shanghai", geolocation=geolocation, permissions=["geolocation"] if geolocation else [],
+        )
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        return _offline_page(context)
+
+    yield open_phone
+    for context in contexts:
+        context.close()
 
 
 # --------------------------------------------------------------------------
