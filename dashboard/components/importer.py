@@ -126,7 +126,7 @@ def part_selector(upload: Upload) -> tuple[str | None, str | None]:
         return None, None
     label = "工作表" if what == "sheet" else "图层"
     chosen = st.selectbox(f"文件中有 {len(names)} 个{label}，选择要导入的{label}", names, format_func=safe.plain,
-                          key=f"imp_part_{upload.digest}")
+                          key=f"imp_part_{upload.digest}", placeholder="请选择")
     return (chosen, None) if what == "sheet" else (None, chosen)
 
 
@@ -200,7 +200,7 @@ def mapping_editor(table: Table, key: str) -> dict[str, str]:
                 default = detected.get(target, NOT_MAPPED)
                 chosen = cell.selectbox(TARGETS[target], options, index=options.index(default),
                                         format_func=lambda c: "—" if c == NOT_MAPPED else safe.plain(c),
-                                        key=f"imp_map_{key}_{target}")
+                                        key=f"imp_map_{key}_{target}", placeholder="请选择列")
                 if chosen != NOT_MAPPED:
                     mapping[target] = chosen
     return mapping
@@ -227,7 +227,7 @@ def crs_selector(table: Table, key: str) -> str:
         help_text = ("GPS、天地图和奥维等为 WGS-84/CGCS2000；从高德、腾讯、微信位置取的坐标为 GCJ-02；从百度地图取的为 BD-09。"
                      "选错会让点位偏移约 500 米。")
     crs = st.selectbox("坐标的来源（坐标系）", list(CRS_CHOICES), index=list(CRS_CHOICES).index(default),
-                       format_func=coords.CRS_LABELS.get, key=f"imp_crs_{key}", help=help_text)
+                       format_func=coords.CRS_LABELS.get, key=f"imp_crs_{key}", help=help_text, placeholder="请选择")
     if table.source_crs:
         st.caption(safe.md_text(f"文件自带坐标系：{table.source_crs}（已按此换算为 WGS-84）"))
     return crs
