@@ -71,6 +71,9 @@ WORDS: tuple[tuple[str, str], ...] = (
     # date inputs (the calendar itself follows the browser's language)
     (r"^Choose date$", "选择日期"),
     (r"^Choose date range$", "选择日期范围"),
+    *((rf"^Selected Date: {name} (\d{{1,2}}), (\d{{4}})$", f"已选日期：$2年{n}月$1日") for n, name in enumerate(
+        ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+         "November", "December"), start=1)),
     (r"^Selected Date: (.+)$", "已选日期：$1"),
     (r"^Clear dates?$", "清除日期"),
     (r"^Use arrow keys to navigate dates\. Enter to select\. Escape to close\.$", "用方向键选日期，回车确认，Esc 关闭。"),
@@ -88,6 +91,9 @@ WORDS: tuple[tuple[str, str], ...] = (
     (r"^Search$", "搜索"),
     (r"^Search\.\.\.$", "搜索…"),
     (r"^Type to search$", "输入以搜索"),
+    (r"^Previous Result$", "上一个结果"),
+    (r"^Next Result$", "下一个结果"),
+    (r"^Close Search$", "关闭搜索"),
     (r"^Sort ascending$", "升序排列"),
     (r"^Sort descending$", "降序排列"),
     (r"^Pin column$", "固定此列"),
@@ -97,6 +103,11 @@ WORDS: tuple[tuple[str, str], ...] = (
     (r"^Format$", "格式"),
     (r"^Copy column name$", "复制列名"),
     (r"^Clear selection$", "取消选择"),
+    (r"^Dataframe column menu$", "列菜单"),
+    (r"^Statistics$", "统计"),
+    (r"^Top values frequency chart: (.+)$", "最常见的值：$1"),
+    (r"^Distribution histogram$", "分布直方图"),
+    (r"^Based on sample$", "基于抽样"),
     (r"^Fullscreen$", "全屏"),
     (r"^(?:Close|Exit) fullscreen$", "退出全屏"),
     (r"^Show data$", "显示数据"),
@@ -115,7 +126,18 @@ WORDS: tuple[tuple[str, str], ...] = (
     (r"^Stop$", "停止"),
 )
 # (CSS selector of the widget, pattern, replacement): words replaced only inside that widget
+_COLUMN_MENU = '[data-testid="stDataFrameColumnMenu"], [data-testid="stDataFrameStatisticsMenu"]'
 SCOPED: tuple[tuple[str, str, str], ...] = (
+    *((_COLUMN_MENU, rf"^{english}$", chinese) for english, chinese in (
+        ("Values", "值"), ("Empty", "空值"), ("Distinct", "不同值"), ("Count", "计数"), ("Sum", "合计"),
+        ("Average", "平均值"), ("Median", "中位数"), ("Minimum", "最小值"), ("Maximum", "最大值"), ("Range", "范围"),
+        ("Standard deviation", "标准差"), ("Minimum length", "最短长度"), ("Maximum length", "最长长度"),
+        ("Average length", "平均长度"), ("True", "是"), ("False", "否"), ("text", "文本"), ("number", "数字"),
+        ("checkbox", "是/否"), ("date", "日期"), ("datetime", "日期时间"), ("link", "链接"), ("list", "列表"),
+        ("selectbox", "选项"), ("progress", "进度"), ("image", "图片"), ("Format", "格式"), ("Automatic", "自动"),
+        ("Plain", "常规"), ("Localized", "本地格式"), ("Percent", "百分比"), ("Scientific", "科学计数"),
+        ("Compact", "紧凑"), ("Accounting", "会计"), ("Dollar", "美元"), ("Euro", "欧元"), ("Yen", "日元"),
+        ("Distance", "相对时间"), ("Calendar", "日历"), ("Wrap", "自动换行"))),
     ('[data-testid="stDateInputField"]', r"^yyyy$", "年"),
     ('[data-testid="stDateInputField"]', r"^mm$", "月"),
     ('[data-testid="stDateInputField"]', r"^dd$", "日"),
