@@ -186,9 +186,11 @@ def test_no_streamlit_english_on_the_other_pages(page, server, wait_for_app, whe
     page.goto(server["url"] + "/import")
     wait_for_app(page)
     sign_in(page, wait_for_app)
+    page.get_by_text("已登录：admin").wait_for()  # signed in before leaving the page
     links = page.locator('[data-testid="stSidebarNav"] a')  # the sign-in lives in this tab's session: no goto
     (links.first if not where else page.locator(f'[data-testid="stSidebarNav"] a[href$="{where}"]')).click()
     wait_for_app(page)
+    page.get_by_text("已登录：admin").wait_for()
     page.wait_for_timeout(1000)  # a map or chart that reruns once drawn
     wait_for_app(page)
     assert english_left(page) == []
