@@ -315,3 +315,16 @@ def test_swapped_rows_are_offered_one_swap_and_nothing_is_written_before_the_imp
     assert "导入完成：新增 4" in texts(at.success)
     point = store.point_by_external_id("ZW-001")
     assert (point["lon"], point["lat"]) == (112.2079, 32.0873) and point["unit_code"] == import_files.ZHANGWAN
+
+
+def test_an_activity_file_with_empty_cells_reads_kong_on_the_page(store):
+    at = open_page(store)
+    at.segmented_control(key="imp_subject").set_value("activities").run()
+    content = "编号,日期,议题,形式,协商渠道,经度,纬度\n,2023-03-01,,乡村月月谈,,,\n".encode()
+    before = len(store.activities())
+    at = upload(at, "活动.csv", content)
+    report = problems(at)
+    assert set(report["值"]) == {"空"} and set(report["列"]) >= {"议题", "协商渠道", "经度"}
+    assert not any("None" in str(v) or "nan" in str(v) for v in report.to_numpy().ravel())
+    assert "第 2 行 · 议题 · 空 · 字段「议题」不能为空" in texts(at.markdown).replace("\\", "")
+    assert len(store.activities()) == before
