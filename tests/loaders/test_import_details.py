@@ -176,3 +176,25 @@ def test_the_cli_refuses_swapped_rows_with_a_hint_and_swaps_them_with_the_flag(s
     assert swapped.returncode == 1  # the Beijing row is still bad (and left out)
     point = store.point_by_external_id("HJ-002")
     assert (point["lon"], point["lat"]) == (112.11, 32.35)
+
+
+@pytest.mark.parametrize("empty", [None, float("nan")])
+def test_an_area_without_a_name_is_reported_as_kong(store, tmp_path, empty):
+    import geopandas as gpd
+
+    from loaders.importing import replace_areas
+
+    areas = store.areas()
+    gdf = gpd.GeoDataFrame({"NAME": [a["name"] for a in areas] + [empty],
+                            "SIZE": [1.0] * len(areas) + [empty]},
+                           geometry=[a["geometry"] for a in areas] + [areas[0]["geometry"].centroid.buffer(0.001)],
+                           crs="EPSG:4326")
+    path = tmp_path / "边界.geojson"
+    gdf.to_file(path, driver="GeoJSON", engine="pyogrio")
+    result = replace_areas(Editor(store, ADMIN), path, "NAME")
+    assert result.unmatched == [EMPTY]
+    assert "未匹配的要素：空" in result.summary() and not NOT_EMPTY_WORDS.search(result.summary())
+    with pytest.raises(ImportRefused) as refused:  # a number field: no unit matches; the empty one reads 空
+        replace_areas(Editor(store, ADMIN), path, "SIZE")
+    message = str(refused.value)
+    assert message.endswith("、1、空）") and not NOT_EMPTY_WORDS.search(message), message
