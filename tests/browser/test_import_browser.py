@@ -194,7 +194,13 @@ def test_no_streamlit_english_on_the_other_pages(page, server, wait_for_app, whe
     page.wait_for_timeout(1000)  # a map or chart that reruns once drawn
     wait_for_app(page)
     assert english_left(page) == []
-    if where == "/edit":  # the 协商活动 form: its multiselects (再次协商的问题 …) and date input
+    if where == "/edit":  # a dataframe toolbar's tooltip; the 协商活动 form: its multiselects and date input
+        table = page.locator('[data-testid="stDataFrame"]:visible').first
+        table.scroll_into_view_if_needed()
+        table.hover()
+        page.locator('[data-testid="stElementToolbarButton"]:visible button[aria-label="搜索"]').first.hover()
+        page.locator('[data-testid="stTooltipContent"]').filter(has_text="搜索").first.wait_for()
+        assert english_left(page) == []
         page.locator('[data-testid="stRadio"]').get_by_text("协商活动", exact=True).click()
         wait_for_app(page)
         page.get_by_text("再次协商的问题").wait_for()
