@@ -2,6 +2,7 @@
 
 Wired into loaders/cli.py with `cli_import.register(commands)`. Exit 0 when everything was imported (or would be,
 with --dry-run); 1 with one Chinese line per problem otherwise (the store untouched unless --valid-only was given).
+Rows whose 经度/纬度 look swapped are refused with a hint; --swap-latlon swaps them (never silently).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 
 from . import model
 from .auth import User
+from .cells import value_phrase
 from .coords import CRS_LABELS
 from .editing import Editor
 from .importing import ImportFileError, ImportRefused, build_plan, commit, read, replace_areas
@@ -44,7 +46,8 @@ def cmd_import(args) -> int:
             return 0
         table = read(args.file, sheet=args.sheet, source_crs=args.source_crs)
         mapping = {**detect_mapping(table.columns), **_mapping_overrides(args.map)}
-        plan = build_plan(table, store, user=user, mapping=mapping, crs=args.crs, kind=args.kind)
+        plan = build_plan(table, store, user=user, mapping=mapping, crs=args.crs, kind=args.kind,
+                          swap_latlon=args.swap_latlon)
     except (StoreError, model.ValidationError) as error:
         print(f"错误：{error}", file=sys.stderr)
         return 1
@@ -54,6 +57,10 @@ def cmd_import(args) -> int:
     print(plan.summary())
     for line in plan.report_lines():
         print(line)
+    if plan.swap_rows:
+        listed = "、".join(map(str, plan.swap_rows[:20])) + ("……" if len(plan.swap_rows) > 20 else "")
+        print(f"提示：第 {listed} {plan.table.row_word}（共 {len(plan.swap_rows)} {plan.table.row_word}）疑似经纬度颠倒，"
+              f"交换后位于襄州区内；核对无误后加 --swap-latlon 重新运行，即交换这些{plan.table.row_word}的经纬度再导入")
     if args.dry_run:
         return 0 if plan.ok else 1
     try:
@@ -72,7 +79,7 @@ def _import_records(editor: Editor, args) -> int:
     result = import_records(editor, read(args.file, sheet=args.sheet), args.table, dry_run=args.dry_run)
     print(result.summary())
     for row in result.problems.itertuples(index=False):
-        print(f"第 {row[0]} 行「{row[1]}」列，值「{row[2]}」：{row[3]}")
+        print(f"第 {row[0]} 行「{row[1]}」列，{value_phrase(row[2])}：{row[3]}")
     return 0 if result.ok else 1
 
 
@@ -83,6 +90,8 @@ def register(commands) -> argparse.ArgumentParser:
     parser.add_argument("--dry-run", action="store_true", help="只检查、不写入")
     parser.add_argument("--crs", default="wgs84", choices=list(CRS_LABELS), help="坐标系（默认 wgs84）")
     parser.add_argument("--valid-only", action="store_true", help="有误的行跳过，只导入无误的行")
+    parser.add_argument("--swap-latlon", action="store_true",
+                        help="交换疑似经纬度颠倒的行（原样不在襄州区内、交换后在区内）的经度和纬度；不加则这些行报错")
     parser.add_argument("--kind", help="整个文件的类型（文件中没有“类型”列时）：" + "、".join(model.KINDS))
     parser.add_argument("--user", help="以此用户的角色和负责乡镇导入（默认：服务器操作员 cli，按管理员处理）")
     parser.add_argument("--sheet", help="Excel 工作表名（默认第一个有数据的）")

@@ -102,7 +102,8 @@ def section(editor: Editor) -> None:
     if st.session_state.get(PICK) not in choices:
         st.session_state[PICK] = NEW
     _messages()
-    picked = st.selectbox("协商活动", list(choices), format_func=choices.get, key=PICK)
+    picked = st.selectbox("协商活动", list(choices), format_func=choices.get, key=PICK,
+                          placeholder="请选择")
     if st.session_state.get(_FOR) != picked:  # the form keeps the version it was opened at until saved
         st.session_state[_FOR] = picked
         st.session_state[_BASE] = data.store().activity(picked) if picked else None
@@ -124,17 +125,19 @@ def section(editor: Editor) -> None:
         date = left.date_input("日期", dt.date.fromisoformat(str(values["date"])), min_value=MIN_DATE,
                                 max_value=MAX_DATE, format="YYYY-MM-DD")
         topic = right.text_input("议题", values["topic"], max_chars=100)
-        form = left.selectbox("形式", FORMS, index=FORMS.index(values["form"]) if values["form"] in FORMS else 0)
+        form = left.selectbox("形式", FORMS, index=FORMS.index(values["form"]) if values["form"] in FORMS else 0,
+                              placeholder="请选择")
         channel = right.selectbox("协商渠道", CHANNELS,
-                                  index=CHANNELS.index(values["channel"]) if values["channel"] in CHANNELS else 0)
+                                  index=CHANNELS.index(values["channel"]) if values["channel"] in CHANNELS else 0,
+                                  placeholder="请选择")
         place = left.text_input("地点", values.get("place") or "", max_chars=100)
         site = right.selectbox("示范点", list(site_names), format_func=site_names.get,
                                index=list(site_names).index(values.get("demo_site_id"))
-                               if values.get("demo_site_id") in site_names else 0)
+                               if values.get("demo_site_id") in site_names else 0, placeholder="请选择")
         lon = left.number_input("经度（WGS-84）", value=float(values["lon"]), format="%.6f", step=0.0001)
         lat = right.number_input("纬度（WGS-84）", value=float(values["lat"]), format="%.6f", step=0.0001)
         chosen_groups = st.multiselect("组织的委员活动组", list(groups), default=[g for g in values["groups"] if g in groups],
-                                       format_func=lambda c: groups.get(c, c))
+                                       format_func=lambda c: groups.get(c, c), placeholder="请选择委员活动组")
         departments = st.text_input("参加部门（用顿号分隔）", "、".join(values["departments"]), max_chars=500)
         left, right = st.columns(2)
         experts = left.number_input("专家人数", min_value=0, max_value=10_000, value=int(values.get("expert_count") or 0))
@@ -145,9 +148,11 @@ def section(editor: Editor) -> None:
         members = st.multiselect("参加的委员", list(roll), default=[m for m in values["members"] if m in roll],
                                  format_func=roll.get, placeholder="输入姓名查找")
         raised = st.multiselect("提出的问题", list(issue_names), format_func=issue_names.get,
-                                default=[p for p, role in links.items() if role == RAISED and p in issue_names])
+                                default=[p for p, role in links.items() if role == RAISED and p in issue_names],
+                                placeholder="请选择问题")
         again = st.multiselect("再次协商的问题", list(issue_names), format_func=issue_names.get,
-                               default=[p for p, role in links.items() if role == AGAIN and p in issue_names])
+                               default=[p for p, role in links.items() if role == AGAIN and p in issue_names],
+                               placeholder="请选择问题")
         saved = st.form_submit_button("保存", type="primary", icon=":material/save:")
     if saved:
         changes = {"date": date.isoformat(), "topic": topic, "form": form, "channel": channel, "place": place,

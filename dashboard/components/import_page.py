@@ -71,6 +71,7 @@ def render() -> None:
     st.subheader("2. 检查结果")
     st.caption(safe.md_text(plan.summary()))
     importer.show_warnings(plan)
+    importer.swap_offer(plan, key)
     importer.counts(plan)
     importer.report(plan)
     importer.preview(plan)

@@ -21,7 +21,10 @@ def _report(result: RecordsResult) -> None:
         st.success(safe.md_text(result.summary()), icon=":material/check_circle:")
         return
     st.error(safe.md_text(result.summary()), icon=":material/error:")
-    st.dataframe(result.problems.map(safe.plain), hide_index=True, width="stretch")
+    problems = result.problems.copy()
+    for column in ("列", "值", "原因"):
+        problems[column] = problems[column].map(safe.plain)
+    importer.problem_table(problems, key="imp_records_problems")
 
 
 def section(what: str) -> None:

@@ -19,7 +19,7 @@ import streamlit as st
 
 from loaders import config, coords, model
 from loaders.auth import User
-from loaders.cells import neutralise
+from loaders.cells import neutralise, shown, table_text
 from loaders.importing import (
     ACCEPTED,
     ACTION_LABELS,
@@ -50,8 +50,17 @@ _TABLE = "_imp_table"
 _PLAN = "_imp_plan"
 _RESULT = "_imp_result"
 _PARTS = "_imp_parts"
+_SWAP = "_imp_swap"  # (upload key, row numbers whose 经度/纬度 the user asked to swap)
 # Rows shown in the good-rows table, on the preview map and in the bad-row table (every row is still checked).
 PREVIEW_ROWS = 2_000
+# On a phone the bad-row table is a list of lines (a table's 原因 column is cut at 390 px): this many at most.
+PHONE_LINES = 200
+PHONE_WIDTH = 640  # px: Streamlit's own small-screen breakpoint
+PROBLEM_CSS = f"""<style>
+@media (max-width: {PHONE_WIDTH}px) {{ [class*="st-key-"][class*="problems_wide"] {{ display: none !important; }} }}
+@media (min-width: {PHONE_WIDTH + 1}px) {{ [class*="st-key-"][class*="problems_lines"] {{ display: none !important; }} }}
+[class*="st-key-"][class*="problems_lines"] li {{ overflow-wrap: anywhere; margin-bottom: 0.2rem; }}
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -117,7 +126,7 @@ def part_selector(upload: Upload) -> tuple[str | None, str | None]:
         return None, None
     label = "工作表" if what == "sheet" else "图层"
     chosen = st.selectbox(f"文件中有 {len(names)} 个{label}，选择要导入的{label}", names, format_func=safe.plain,
-                          key=f"imp_part_{upload.digest}")
+                          key=f"imp_part_{upload.digest}", placeholder="请选择")
     return (chosen, None) if what == "sheet" else (None, chosen)
 
 
@@ -166,7 +175,7 @@ def recognised(table: Table, upload: Upload) -> None:
         parts.append(f"文件坐标系 {table.source_crs}")
     st.success(safe.md_text(f"已读取「{upload.name}」：" + "，".join(parts)), icon=":material/task:")
     with st.expander(f"查看读到的前 {min(20, len(table))} 行"):
-        st.dataframe(table.preview(20), hide_index=True)
+        st.dataframe(table.preview(20).map(table_text), hide_index=True)  # empty cells empty, never "None"
 
 
 # Choices ------------------------------------------------------------------------------------------------------
@@ -191,7 +200,7 @@ def mapping_editor(table: Table, key: str) -> dict[str, str]:
                 default = detected.get(target, NOT_MAPPED)
                 chosen = cell.selectbox(TARGETS[target], options, index=options.index(default),
                                         format_func=lambda c: "—" if c == NOT_MAPPED else safe.plain(c),
-                                        key=f"imp_map_{key}_{target}")
+                                        key=f"imp_map_{key}_{target}", placeholder="请选择列")
                 if chosen != NOT_MAPPED:
                     mapping[target] = chosen
     return mapping
@@ -218,21 +227,38 @@ def crs_selector(table: Table, key: str) -> str:
         help_text = ("GPS、天地图和奥维等为 WGS-84/CGCS2000；从高德、腾讯、微信位置取的坐标为 GCJ-02；从百度地图取的为 BD-09。"
                      "选错会让点位偏移约 500 米。")
     crs = st.selectbox("坐标的来源（坐标系）", list(CRS_CHOICES), index=list(CRS_CHOICES).index(default),
-                       format_func=coords.CRS_LABELS.get, key=f"imp_crs_{key}", help=help_text)
+                       format_func=coords.CRS_LABELS.get, key=f"imp_crs_{key}", help=help_text, placeholder="请选择")
     if table.source_crs:
         st.caption(safe.md_text(f"文件自带坐标系：{table.source_crs}（已按此换算为 WGS-84）"))
     return crs
 
 
 # The plan -----------------------------------------------------------------------------------------------------
+def swap_choice(upload_key: str) -> frozenset[int]:
+    """The rows of this upload whose 经度/纬度 the user asked to swap (none until the swap button is pressed)."""
+    stored = st.session_state.get(_SWAP)
+    return stored[1] if stored and stored[0] == upload_key else frozenset()
+
+
+def _ask_swap(upload_key: str, rows: list[int]) -> None:
+    st.session_state[_SWAP] = (upload_key, swap_choice(upload_key) | frozenset(rows))
+
+
+def _undo_swap(upload_key: str) -> None:
+    if swap_choice(upload_key):
+        st.session_state.pop(_SWAP, None)
+
+
 def plan_for(table: Table, upload_key: str, user: User, mapping: dict[str, str], crs: str,
              kind: str | None) -> ImportPlan:
-    """build_plan, memoised on everything it depends on (including the store's data version)."""
-    key = (upload_key, tuple(sorted(mapping.items())), crs, kind, user, data.version())
+    """build_plan, memoised on everything it depends on (including the store's data version and the rows the user
+    asked to swap)."""
+    swap = swap_choice(upload_key)
+    key = (upload_key, tuple(sorted(mapping.items())), crs, kind, user, data.version(), swap)
     cached = st.session_state.get(_PLAN)
     if cached and cached[0] == key:
         return cached[1]
-    plan = build_plan(table, data.store(), user, mapping=mapping, crs=crs, kind=kind)
+    plan = build_plan(table, data.store(), user, mapping=mapping, crs=crs, kind=kind, swap_latlon=swap)
     st.session_state[_PLAN] = (key, plan)
     return plan
 
@@ -242,6 +268,28 @@ def show_warnings(plan: ImportPlan) -> None:
         st.error(safe.md_text(message), icon=":material/error:")
     for message in plan.warnings:
         st.warning(safe.md_text(message), icon=":material/warning:")
+
+
+def row_list(rows: list[int], limit: int = 20) -> str:
+    return "、".join(f"{r:,}" for r in rows[:limit]) + ("……" if len(rows) > limit else "")
+
+
+def swap_offer(plan: ImportPlan, upload_key: str) -> None:
+    """Rows whose 经度/纬度 look swapped (inside the district only once swapped): one button swaps them in this preview
+    (the plan is checked again); nothing is written until an import button is pressed. Rows already swapped can be
+    put back."""
+    word = plan.table.row_word
+    if plan.swap_rows:
+        with st.container(border=True, key="imp_swap_offer"):
+            st.markdown(f"**疑似经纬度颠倒：第 {row_list(plan.swap_rows)} {word}**（共 {len(plan.swap_rows)} {word}）")
+            st.caption(f"这些{word}的经度、纬度原样不在襄州区内，交换后位于区内（见下方问题清单）。核对无误后可一键交换："
+                       "只改本次预览并重新检查，点“导入”之前不会写入任何数据。")
+            st.button("交换这些行的经纬度", key="imp_swap", icon=":material/swap_horiz:", type="primary",
+                      on_click=_ask_swap, args=(upload_key, list(plan.swap_rows)))
+    if plan.swapped_rows:
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        left.caption(f"已交换第 {row_list(plan.swapped_rows)} {word}的经纬度（尚未写入）。")
+        right.button("撤销交换", key="imp_unswap", icon=":material/undo:", on_click=_undo_swap, args=(upload_key,))
 
 
 def counts(plan: ImportPlan) -> None:
@@ -292,21 +340,43 @@ def report(plan: ImportPlan) -> None:
                f"改正后可再次导入同一文件（已导入的行不会重复）。")
     if len(problems) > PREVIEW_ROWS:
         st.caption(f"表格显示前 {PREVIEW_ROWS:,} 处问题（共 {len(problems):,} 处），完整清单请下载 CSV。")
-    st.dataframe(problems.head(PREVIEW_ROWS), hide_index=True, width="stretch", key="imp_problems",
-                  column_config={"行号": st.column_config.NumberColumn("行号", width=60, format="%d"),
-                                "列": st.column_config.TextColumn("列", width=110),
-                                "值": st.column_config.TextColumn("值", width=160),
-                                "原因": st.column_config.TextColumn("原因", width=900)})
+    problem_table(problems, word)
     stem = Path(plan.table.name).stem
     st.download_button("下载问题清单（CSV）", data=report_csv(plan), file_name=f"{stem}_导入问题清单.csv",
                        mime="text/csv", on_click="ignore", icon=":material/download:", key="imp_report_csv")
 
 
+def problem_lines(problems: pd.DataFrame, word: str = "行", limit: int = PHONE_LINES) -> list[str]:
+    """«第 N 行 · 列 · 值 · 原因», one per problem (the first `limit`), for a narrow screen; an empty value reads 空."""
+    return [f"第 {r[0]} {word} · {table_text(r[1]) or '—'} · {shown(r[2])} · {r[3]}"
+            for r in problems.head(limit).itertuples(index=False)]
+
+
+def problem_table(problems: pd.DataFrame, word: str = "行", key: str = "imp_problems") -> None:
+    """The bad-row report: a table (行号/列/值/原因) on a wide screen; on a phone, where the table cuts 原因, the same
+    problems as lines «第 N 行 · 列 · 值 · 原因» (CSS picks one; both are on the page)."""
+    st.html(PROBLEM_CSS)
+    shown_problems = problems.head(PREVIEW_ROWS).copy()
+    shown_problems["值"] = shown_problems["值"].map(shown)  # 空, never "None"
+    with st.container(key=f"{key}_wide"):
+        st.dataframe(shown_problems, hide_index=True, width="stretch", key=key,
+                     column_config={"行号": st.column_config.NumberColumn("行号", width=60, format="%d"),
+                                    "列": st.column_config.TextColumn("列", width=110),
+                                    "值": st.column_config.TextColumn("值", width=160),
+                                    "原因": st.column_config.TextColumn("原因", width=900)})
+    with st.container(key=f"{key}_lines"):
+        st.markdown("\n".join(f"- {safe.md_text(line)}" for line in problem_lines(problems, word)))
+        if len(problems) > PHONE_LINES:
+            st.caption(f"这里列出前 {PHONE_LINES} 处问题（共 {len(problems):,} 处），完整清单请下载 CSV。")
+
+
 def good_rows_table(plan: ImportPlan, limit: int | None = PREVIEW_ROWS) -> pd.DataFrame:
     """The good rows as the list tab shows them (the first `limit`)."""
     good = plan.good if limit is None else plan.good.head(limit)
+    swapped = set(plan.swapped_rows)
+    action = [ACTION_LABELS[a] + ("（已交换经纬度）" if r in swapped else "") for r, a in zip(good["row"], good["action"])]
     return pd.DataFrame({
-        "行号": good["row"], "处理": good["action"].map(ACTION_LABELS), "类型": good["kind"].map(model.kind_label),
+        "行号": good["row"], "处理": action, "类型": good["kind"].map(model.kind_label),
         "名称": good["name"], "状态": good["status"], "乡镇（街道）": good["unit_name"],
         "经度": good["lon"].round(6), "纬度": good["lat"].round(6), "变更内容": good["changed"],
     })

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import shapely
 
+from ..cells import EMPTY, is_blank, shown
 from ..editing import Editor
 from ..geography import area_km2
 from ..units import Units
@@ -55,10 +56,10 @@ def replace_areas(editor: Editor, file, field_name: str, filename: str | None = 
     geometries: dict[str, list] = {}
     unmatched: list[str] = []
     for value, geometry in zip(frame[field_name], frame.geometry):
-        text = "" if value is None else str(value).strip()
+        text = "" if is_blank(value) else shown(value).strip()  # an empty field is 空, never "nan" or "None"
         code = area_units.code_of(text)
         if code is None:
-            unmatched.append(text or "（空）")
+            unmatched.append(text or EMPTY)
             continue
         if geometry is None or geometry.is_empty or geometry.geom_type not in ("Polygon", "MultiPolygon",
                                                                               "GeometryCollection"):

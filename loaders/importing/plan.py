@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import coords, model
 from ..auth import User
+from ..cells import readable_reason, shown, value_phrase
 from ..editing import Editor
 from ..filters import Filter
 from . import headers
@@ -107,8 +108,11 @@ class ImportPlan:
     warnings: list[str]
     file_errors: list[str]  # problems with the file as a whole (a required column not mapped …)
     rows: PlannedRows  # a sequence of PlannedRow
-    problems: pd.DataFrame  # 行号 / 列 / 值 / 原因, one line per problem
+    problems: pd.DataFrame  # 行号 / 列 / 值 / 原因, one line per problem; 值 as a person reads it (空 when empty)
     good: pd.DataFrame  # one line per good row: row, action, point_id, kind, name, status, unit, lon/lat …
+    # rows (as the user numbers them) whose 经度/纬度 look swapped: inside the district only once swapped
+    swap_rows: list[int] = field(default_factory=list)  # offered a swap, refused until it is asked for
+    swapped_rows: list[int] = field(default_factory=list)  # swapped because the swap was asked for (swap_latlon)
 
     @property
     def bad_rows(self) -> set[int]:
@@ -136,14 +140,12 @@ class ImportPlan:
         lines = list(self.file_errors)
         word = self.table.row_word
         for r in self.problems.itertuples(index=False):
-            value = "" if r[2] is None else f"，值「{r[2]}」"
-            lines.append(f"第 {r[0]} {word}，列「{r[1]}」{value}：{r[3]}")
+            lines.append(f"第 {r[0]} {word}，列「{r[1]}」，{value_phrase(r[2])}：{r[3]}")
         return lines
 
 
 def _problems_frame(problems: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(problems, columns=list(PROBLEM_COLUMNS))
-    frame["值"] = frame["值"].astype(object)
     return frame.sort_values("行号", kind="stable").reset_index(drop=True)
 
 
@@ -230,13 +232,20 @@ def changes_against(record: dict, current: dict, explicit: set[str]) -> dict:
 
 
 def build_plan(table: Table, store, user: User | None = None, mapping: dict[str, str] | None = None,
-               crs: str = "wgs84", kind: str | None = None) -> ImportPlan:
+               crs: str = "wgs84", kind: str | None = None,
+               swap_latlon: bool | Collection[int] = False) -> ImportPlan:
     """Validate every row of `table` against the model, the district, the units and the user's rights.
 
     `mapping` is {field key: column header} (default: `detect_mapping`); `crs` is what the coordinates are in
     (wgs84 | cgcs2000 | gcj02 | bd09; for vector files their own CRS is applied first and a gcj02/bd09 choice
     then removes that shift); `kind` (key or Chinese label) applies to rows whose kind column is empty or absent.
     `user` defaults to an admin named "import" (the CLI); pass the signed-in user from the page.
+
+    A row whose 经度 and 纬度 look swapped -- outside the district as given, inside it once swapped (lat 32.1 in the
+    经度 column, lon 112.2 in the 纬度 column) -- is never swapped silently: it is a bad row «疑似经纬度颠倒» listed in
+    `plan.swap_rows`, unless `swap_latlon` asks for it (True: every such row; a collection of row numbers as the user
+    sees them: those of them that look swapped). Swapped rows are checked like any other and listed in
+    `plan.swapped_rows`.
     """
     user = user or User("import", "admin")
     crs_key = coords.crs_key(crs)
@@ -265,7 +274,7 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
     i = 0
 
     def problem(i: int, column: str, value, reason: str):
-        problems.append((numbers[i], column, _display(value), reason))
+        problems.append((numbers[i], column, shown(value), readable_reason(reason)))
         bad[i] = True
 
     def get(key: str):
@@ -283,6 +292,7 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
         position_column = (GEOMETRY_COLUMN, GEOMETRY_COLUMN)
     elif "lonlat" in mapping and not {"lon", "lat"} <= set(mapping):
         column = mapping["lonlat"]
+        latitude_first = 0
         for i, value in enumerate(cells["lonlat"]):
             if value is None:
                 problem(i, column, None, "经纬度为空")
@@ -293,6 +303,10 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
                 problem(i, column, value, str(error))
                 continue
             lon[i], lat[i] = parsed.lon, parsed.lat
+            latitude_first += parsed.swapped
+        if latitude_first:
+            warnings.append(f"「{column}」列有 {latitude_first} {table.row_word}是纬度在前（如“32.08, 112.20”），"
+                            f"已按“纬度, 经度”读取；请在地图预览中核对")
         position_column = (column, column)
     else:
         for axis, target in (("lon", lon), ("lat", lat)):
@@ -311,6 +325,7 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
         warnings.append(f"文件名或列名中有「{hint[1]}」，坐标可能是 {coords.CRS_LABELS[hint[0]]}，"
                         f"但选择的是 {coords.CRS_LABELS[crs_key]}；如果坐标取自高德/百度地图，请改选对应坐标系，"
                         f"否则点位会偏移约 500 米")
+    given_lon, given_lat = lon.copy(), lat.copy()  # as the file has them, for the swap check
     if crs_key in ("gcj02", "bd09") and raw.any():
         lon[raw], lat[raw] = coords.to_wgs84(lon[raw], lat[raw], crs_key)
 
@@ -326,6 +341,40 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
     if in_china.any():
         inside[in_china] = geography.inside(lon[in_china], lat[in_china])
         located[inside] = geography.unit_at(lon[inside], lat[inside])
+
+    # Swapped 经度/纬度: outside as given, inside once swapped. Swapped only when asked for, never silently.
+    swap_reasons: dict[int, tuple] = {}  # position → (value shown, reason) of rows offered a swap
+    swap_rows: list[int] = []
+    swapped_rows: list[int] = []
+    suspects = np.flatnonzero(raw & ~inside)
+    if len(suspects):
+        s_lon, s_lat = given_lat[suspects], given_lon[suspects]
+        fits = (s_lon >= model.LON_RANGE[0]) & (s_lon <= model.LON_RANGE[1]) \
+            & (s_lat >= model.LAT_RANGE[0]) & (s_lat <= model.LAT_RANGE[1])
+        suspects, s_lon, s_lat = suspects[fits], s_lon[fits], s_lat[fits]
+        if len(suspects) and crs_key in ("gcj02", "bd09"):
+            s_lon, s_lat = coords.to_wgs84(s_lon, s_lat, crs_key)
+        if len(suspects):
+            fits = np.asarray(geography.inside(s_lon, s_lat), dtype=bool)
+            suspects, s_lon, s_lat = suspects[fits], s_lon[fits], s_lat[fits]
+        wanted = None if swap_latlon is True else set(swap_latlon or ())
+        if len(suspects):
+            s_units = geography.unit_at(s_lon, s_lat)
+            for i, new_lon, new_lat, code in zip(suspects.tolist(), s_lon.tolist(), s_lat.tolist(), s_units):
+                if wanted is None or numbers[i] in wanted:
+                    lon[i], lat[i], in_china[i], inside[i], located[i] = new_lon, new_lat, True, True, code
+                    swapped_rows.append(numbers[i])
+                    continue
+                a, b = shown(float(given_lon[i])), shown(float(given_lat[i]))
+                where = unit_names.get(code) or "襄州区"
+                reason = (f"疑似经纬度颠倒：经度 {a}、纬度 {b} 不在襄州区内，交换后（经度 {b}，纬度 {a}）"
+                          f"位于襄州区{where}；请核对后交换这一{table.row_word}的经纬度")
+                swap_reasons[i] = reason
+                swap_rows.append(numbers[i])
+    if swapped_rows:
+        listed = "、".join(map(str, swapped_rows[:20])) + ("……" if len(swapped_rows) > 20 else "")
+        warnings.append(f"已交换 {len(swapped_rows)} {table.row_word}的经度和纬度（疑似经纬度颠倒，交换后位于襄州区内）："
+                        f"第 {listed} {table.row_word}；请在地图预览中核对")
 
     by_external, by_id, by_identity = _existing(store)
     editor = Editor(store, user)
@@ -382,7 +431,10 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
             unit_code = unit_codes_of[text]
             if unit_code is None:
                 problem(i, mapping["unit"], unit_value, "不是本区的乡镇（街道）名称或代码")
-        if finite[i]:
+        if i in swap_reasons:
+            given = get("lon") if "lon" in mapping else f"{shown(float(given_lon[i]))}, {shown(float(given_lat[i]))}"
+            problem(i, position_column[0], given, swap_reasons[i])
+        elif finite[i]:
             record["lon"], record["lat"] = lons[i], lats[i]
             if in_china_at[i] and not inside_at[i]:
                 if outside_reported < _OUTSIDE_DETAIL_LIMIT:
@@ -445,7 +497,8 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
         warnings.append(f"{unchanged_by_identity} {table.row_word}没有外部编号，但与已有点位的类型、名称、坐标完全相同，"
                         f"视为无变化、不再重复添加")
     return ImportPlan(table, mapping, crs_key, kind, user, warnings, [], good,
-                      _problems_frame(problems) if problems else empty, _good_frame(good, unit_names))
+                      _problems_frame(problems) if problems else empty, _good_frame(good, unit_names),
+                      swap_rows, swapped_rows)
 
 
 def _good_frame(good: PlannedRows, unit_names: dict | None) -> pd.DataFrame:

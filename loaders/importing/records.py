@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import consultation as cm
 from .. import model
+from ..cells import readable_reason, shown
 from ..editing import Editor, PermissionDenied
 from ..store.base import StoreError
 from .core import ImportRefused, Table
@@ -163,4 +164,4 @@ def _problem(row_number: int, message: str, cells: dict, mapping: dict, what: st
     key = key or {"经度": "lon", "纬度": "lat", "乡镇代码": "unit_code", "参加的委员": "members", "编号": "id"}.get(label or "")
     column = mapping.get(key, label or "")
     value = cells.get(key) if key else None
-    return row_number, column, "" if model.is_missing(value) else str(value), message
+    return row_number, column, shown(value), readable_reason(message)

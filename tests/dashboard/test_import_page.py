@@ -262,3 +262,69 @@ def test_a_file_a_little_over_the_limit_reaches_the_page_and_is_refused_in_chine
     assert "XZMAP_UPLOAD_MB" not in error  # staff cannot change it; the CLI says which setting does
     assert not at.info  # not also "请上传文件"
     assert not [b for b in at.button if b.key.startswith("imp_commit")]
+
+
+# Issue 12: empty cells read 空, swapped 经度/纬度 offered a one-click swap, the report as lines on a phone -------------
+
+def test_empty_cells_read_kong_in_the_table_and_the_phone_lines(store, tmp_path):
+    data = import_files.rows()
+    data[0] = {**data[0], "名称": ""}
+    data[2] = {**data[2], "经度": None}
+    at = upload(open_page(store), "空.csv", import_files.csv_bytes(data))
+    report = problems(at)
+    values = dict(zip(zip(report["行号"], report["列"]), report["值"]))
+    assert values[(2, "名称")] == "空" and values[(4, "经度")] == "空"
+    shown = [str(v) for v in report.to_numpy().ravel()]
+    assert not any(v in ("None", "nan", "NaN", "<NA>") for v in shown), shown
+    lines = texts(at.markdown)
+    assert "第 2 行 · 名称 · 空 · 字段「名称」不能为空" in lines.replace("\\", "")
+    assert "None" not in lines and "nan" not in lines
+    preview = next(d.value for d in at.dataframe if "行号" in d.value.columns and "名称" in d.value.columns
+                   and "原因" not in d.value.columns and "处理" not in d.value.columns)
+    assert "None" not in preview.astype(str).to_numpy().ravel().tolist()  # the 查看读到的前 20 行 table
+
+
+def test_swapped_rows_are_offered_one_swap_and_nothing_is_written_before_the_import(store):
+    data = import_files.rows()
+    data[1] = {**data[1], "经度": 32.35, "纬度": 112.11}
+    data[3] = {**data[3], "经度": 32.0873, "纬度": 112.2079}
+    before, version = imported(store), store.data_version()
+    at = upload(open_page(store), "颠倒.csv", import_files.csv_bytes(data))
+    report = problems(at)
+    assert set(report["行号"]) == {3, 5}
+    assert all(reason.startswith("疑似经纬度颠倒") for reason in report["原因"])
+    assert "疑似经纬度颠倒：第 3、5 行" in texts(at.markdown)
+    assert metrics(at)["有误行"] == "2" and at.button(key="imp_commit_all").disabled
+
+    at.button(key="imp_swap").click().run()
+    assert not at.exception
+    assert metrics(at)["有误行"] == "0" and metrics(at)["可导入"] == "4"
+    assert not [d for d in at.dataframe if list(d.value.columns) == ["行号", "列", "值", "原因"]]
+    assert not [b for b in at.button if b.key == "imp_swap"]
+    assert "已交换第 3、5 行的经纬度（尚未写入）" in texts(at.caption)
+    assert any("已交换 2 行的经度和纬度" in w for w in (str(x.value) for x in at.warning))
+    good = next(d.value for d in at.dataframe if "处理" in d.value.columns)
+    assert list(good.loc[good["行号"] == 3, "处理"]) == ["新增（已交换经纬度）"]
+    assert sum(len(p["c"]) for p in payloads(map_args(at))) == 4  # the swapped rows are on the preview map
+    assert store.data_version() == version and imported(store) == before  # a swap is a preview, not a write
+
+    at.button(key="imp_unswap").click().run()  # put back: refused again
+    assert metrics(at)["有误行"] == "2" and store.data_version() == version
+    at.button(key="imp_swap").click().run()
+    at.button(key="imp_commit_all").click().run()
+    assert "导入完成：新增 4" in texts(at.success)
+    point = store.point_by_external_id("ZW-001")
+    assert (point["lon"], point["lat"]) == (112.2079, 32.0873) and point["unit_code"] == import_files.ZHANGWAN
+
+
+def test_an_activity_file_with_empty_cells_reads_kong_on_the_page(store):
+    at = open_page(store)
+    at.segmented_control(key="imp_subject").set_value("activities").run()
+    content = "编号,日期,议题,形式,协商渠道,经度,纬度\n,2023-03-01,,乡村月月谈,,,\n".encode()
+    before = len(store.activities())
+    at = upload(at, "活动.csv", content)
+    report = problems(at)
+    assert set(report["值"]) == {"空"} and set(report["列"]) >= {"议题", "协商渠道", "经度"}
+    assert not any("None" in str(v) or "nan" in str(v) for v in report.to_numpy().ravel())
+    assert "第 2 行 · 议题 · 空 · 字段「议题」不能为空" in texts(at.markdown).replace("\\", "")
+    assert len(store.activities()) == before
