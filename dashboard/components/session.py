@@ -45,9 +45,15 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+def _cookie() -> str | None:
+    """The cookie this tab was opened with (read from the websocket's handshake)."""
+    value = st.context.cookies.get(server.COOKIE)
+    return value if isinstance(value, str) and value else None  # AppTest has no browser: no cookie, or a mock
+
+
 def _cookie_token() -> str | None:
     """The token of the cookie this tab was opened with, unless the tab has already let go of it."""
-    value = st.context.cookies.get(server.COOKIE)  # empty without a browser (AppTest)
+    value = _cookie()
     if not value or st.session_state.get(IGNORED) == _digest(value):
         return None
     return value
@@ -65,7 +71,7 @@ def _send_cookie(token: str | None) -> None:
 
 
 def _let_go_of_cookie() -> None:
-    cookie = st.context.cookies.get(server.COOKIE) if server.serving() else None
+    cookie = _cookie()
     if cookie:
         st.session_state[IGNORED] = _digest(cookie)
     _send_cookie(None)
