@@ -1,0 +1,196 @@
+"""Sign-in that survives a reload, on a phone (390×844, touch), in Chromium with the network blocked.
+
+A phone reloads a background tab (after switching to WeChat, say); the sign-in must survive that through an HttpOnly,
+SameSite=Strict cookie set by the server (`dashboard/server.py`) -- and end whenever the session ends: sign-out,
+an ended session, a disabled user, an expired session. The token is never in the URL, the page, `document.cookie`
+or the server log.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from loaders import auth, config
+from loaders.store import GeoPackageStore, initialise
+
+APP = "dashboard/app.py"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+PASSWORD = "huangji-2024"
+COOKIE = "xzmap_session"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+ASKS = "此页面需要工作人员登录"
+SIGNED_IN = "可修改黄集镇的点位"
+ENDED = "登录已失效"
+USERS = ("hj", "zs", "ls", "ww", "zl")
+
+
+@pytest.fixture(scope="module")
+def server(browser, streamlit_server, tmp_path_factory):
+    path = tmp_path_factory.mktemp("cookie") / "xiangzhou.gpkg"
+    initialise(path, config.geodata_dir())
+    store = GeoPackageStore(path)
+    for name in USERS:
+        auth.add_user(store, name, PASSWORD, "editor", ["黄集镇"])
+    url = streamlit_server(APP, env={"XZMAP_STORE": str(path)})
+    return {"url": url, "store": store, "path": path}
+
+
+@pytest.fixture
+def phone(browser):
+    """A page in a fresh phone context; requests that leave the machine are aborted and recorded."""
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(60_000)
+    blocked, urls = [], []
+
+    def _route(route):
+        url = route.request.url
+        urls.append(url)
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", _route)
+    page = context.new_page()
+    page.blocked_requests, page.request_urls = blocked, urls
+    page.on("framenavigated", lambda frame: urls.append(frame.url))
+    yield page
+    context.close()
+
+
+def _cookie(page):
+    found = [c for c in page.context.cookies() if c["name"] == COOKIE]
+    return found[0] if found else None
+
+
+def _wait_cookie(page, present: bool, seconds: float = 15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        cookie = _cookie(page)
+        if bool(cookie) == present:
+            return cookie
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the cookie is {'still missing' if present else 'still there'} after {seconds} s")
+
+
+def _sidebar(page, shown: bool) -> None:
+    """Open or close the sidebar as a thumb does: on a phone it covers the page when open."""
+    bar = page.get_by_test_id("stSidebar")
+    if (bar.get_attribute("data-collapsed") == "false") == shown:
+        return
+    if shown:
+        page.get_by_test_id("stExpandSidebarButton").click()
+    else:
+        page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+    page.wait_for_selector(f"[data-testid='stSidebar'][data-collapsed='{str(not shown).lower()}']")
+
+
+def _sign_in(page, server, name, wait_for_app) -> str:
+    page.goto(server["url"] + "/edit")
+    wait_for_app(page)
+    page.get_by_text(ASKS).wait_for()
+    _sidebar(page, False)
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_label("用户名").fill(name)
+    main.get_by_label("密码").fill(PASSWORD)
+    main.get_by_role("button", name="登录").click()
+    page.get_by_text(SIGNED_IN).wait_for()
+    return _wait_cookie(page, True)["value"]
+
+
+def _open_edit(page, server, wait_for_app) -> None:
+    page.goto(server["url"] + "/edit")
+    wait_for_app(page)
+
+
+def _asks_to_sign_in(page) -> bool:
+    page.get_by_text(ASKS).wait_for()
+    return page.get_by_text(SIGNED_IN).count() == 0
+
+
+def _log(server) -> str:
+    """What the server wrote (tests/browser/conftest.py sends it to tests/artifacts/streamlit-<app>-<port>.log)."""
+    port = server["url"].rsplit(":", 1)[1]
+    logs = list(ARTIFACTS.glob(f"streamlit-*-{port}.log"))
+    assert logs, "no server log"
+    return "".join(log.read_text(encoding="utf-8", errors="replace") for log in logs)
+
+
+def test_a_reload_keeps_the_sign_in_and_the_token_stays_out_of_reach(phone, server, wait_for_app, map_frame,
+                                                                      screenshot):
+    token = _sign_in(phone, server, "hj", wait_for_app)
+    cookie = _cookie(phone)
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert cookie["secure"] is False  # plain HTTP here; Secure over HTTPS (tests/dashboard/test_signin_cookie.py)
+    lifetime = cookie["expires"] - time.time()
+    assert config.session_minutes() * 60 - 120 < lifetime <= config.session_minutes() * 60
+    assert auth.user_for_session(server["store"], token).name == "hj"
+    # JavaScript cannot read it, and it is nowhere in the page
+    assert COOKIE not in phone.evaluate("document.cookie") and token not in phone.evaluate("document.cookie")
+    assert all(token not in frame.content() for frame in phone.frames)
+
+    phone.reload()
+    wait_for_app(phone)
+    phone.get_by_text(SIGNED_IN).wait_for()
+    assert phone.get_by_text(ASKS).count() == 0
+    _open_edit(phone, server, wait_for_app)  # a new visit too
+    phone.get_by_text(SIGNED_IN).wait_for()
+    assert phone.get_by_text(ASKS).count() == 0 and phone.get_by_text(ENDED).count() == 0
+    map_frame(phone)
+    _sidebar(phone, False)
+    screenshot(phone, "signin_cookie_phone.png", full_page=False)
+
+    assert all(token not in url for url in phone.request_urls + [phone.url])
+    assert token not in _log(server)
+    assert phone.blocked_requests == []
+
+
+def test_sign_out_ends_the_session_and_clears_the_cookie(phone, server, wait_for_app, screenshot):
+    token = _sign_in(phone, server, "zs", wait_for_app)
+    phone.reload()
+    wait_for_app(phone)
+    phone.get_by_text(SIGNED_IN).wait_for()
+    _sidebar(phone, True)
+    phone.get_by_text("已登录：zs（编辑）").wait_for()
+    screenshot(phone, "signin_cookie_phone_sidebar.png", full_page=False)
+    phone.get_by_role("button", name="退出登录").click()
+    _wait_cookie(phone, False)
+    assert auth.user_for_session(server["store"], token) is None
+    phone.reload()
+    wait_for_app(phone)
+    assert _asks_to_sign_in(phone)
+    assert phone.get_by_text(ENDED).count() == 0  # a sign-out is not a lapse
+    screenshot(phone, "signin_cookie_phone_signed_out.png", full_page=False)
+
+
+def _end(server, name, token, how) -> None:
+    store = server["store"]
+    if how == "session_ended":
+        auth.end_session(store, token)
+    elif how == "user_disabled":
+        auth.set_disabled(store, name)
+    elif how == "password_changed":
+        auth.set_password(store, name, "a-new-password-1")
+    else:  # expired: the session's end moved into the past, as time would
+        with sqlite3.connect(server["path"]) as db:
+            db.execute("UPDATE sessions SET expires_at = '2020-01-01T00:00:00+08:00' WHERE \"user\" = ?", (name,))
+
+
+@pytest.mark.parametrize("name,how", [("ls", "session_ended"), ("ww", "user_disabled"), ("zl", "expired")])
+def test_an_ended_session_ignores_and_clears_the_cookie(phone, server, wait_for_app, screenshot, name, how):
+    token = _sign_in(phone, server, name, wait_for_app)
+    _end(server, name, token, how)
+    phone.reload()
+    wait_for_app(phone)
+    phone.get_by_test_id("stMain").get_by_text(ENDED).wait_for()  # above the page's sign-in form
+    assert _asks_to_sign_in(phone)
+    _wait_cookie(phone, False)
+    if how == "session_ended":
+        screenshot(phone, "signin_cookie_phone_ended.png", full_page=False)
+    _open_edit(phone, server, wait_for_app)  # the cookie is gone: signed out, nothing more to say
+    assert _asks_to_sign_in(phone) and phone.get_by_text(ENDED).count() == 0
