@@ -126,7 +126,7 @@ def test_a_reload_keeps_the_sign_in_and_the_token_stays_out_of_reach(phone, serv
     token = _sign_in(phone, server, "hj", wait_for_app)
     cookie = _cookie(phone)
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
-    assert cookie["secure"] is False  # plain HTTP here; Secure over HTTPS (tests/dashboard/test_signin_cookie.py)
+    assert cookie["secure"] is False  # plain HTTP here; Secure over HTTPS (tests/dashboard/test_signin_cookie_route.py)
     lifetime = cookie["expires"] - time.time()
     assert config.session_minutes() * 60 - 120 < lifetime <= config.session_minutes() * 60
     assert auth.user_for_session(server["store"], token).name == "hj"

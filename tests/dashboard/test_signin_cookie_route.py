@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,9 @@ def _post(body, *, origin: str | None = f"http://{HOST}", content_type="applicat
     async def receive():
         return {"type": "http.request", "body": raw, "more_body": False}
 
-    return asyncio.run(server.session_route(Request(scope, receive)))
+    # in a thread of its own: Playwright's sync API may already run an event loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, server.session_route(Request(scope, receive))).result()
 
 
 def _cookie(response) -> str | None:
