@@ -160,6 +160,9 @@ def test_sign_out_ends_the_session_and_clears_the_cookie(phone, server, wait_for
     screenshot(phone, "signin_cookie_phone_sidebar.png", full_page=False)
     phone.get_by_role("button", name="退出登录").click()
     _wait_cookie(phone, False)
+    wait_for_app(phone)
+    phone.get_by_test_id("stSidebar").get_by_text("工作人员登录").wait_for()
+    assert phone.get_by_text(ENDED).count() == 0  # signed out, not "lapsed"
     assert auth.user_for_session(server["store"], token) is None
     phone.reload()
     wait_for_app(phone)
