@@ -107,7 +107,7 @@ def cookie_bridge() -> None:
         return
     job = json.dumps({"url": server.route_path(), "code": code}).replace("</", "<\\/")
     with st.sidebar:
-        components.html(_POST % job, height=0)
+        components.html(_POST % job, height=0)  # as localise does; st.iframe would leave a 150 px gap
 
 
 def editor() -> Editor:
