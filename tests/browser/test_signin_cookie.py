@@ -3,12 +3,20 @@
 A phone reloads a background tab (after switching to WeChat, say); the sign-in must survive that through an HttpOnly,
 SameSite=Strict cookie set by the server (`dashboard/server.py`) -- and end whenever the session ends: sign-out,
 an ended session, a disabled user, an expired session. The token is never in the URL, the page, `document.cookie`
-or the server log.
+or the server log. Over HTTPS (Streamlit's own TLS, a throw-away certificate) the cookie is also `Secure`.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import socket
 import sqlite3
+import ssl
+import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,11 +29,12 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PASSWORD = "huangji-2024"
 COOKIE = "xzmap_session"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+         "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "ignore_https_errors": True}  # the HTTPS test's own cert
+REPO = Path(__file__).resolve().parents[2]
 ASKS = "此页面需要工作人员登录"
 SIGNED_IN = "可修改黄集镇的点位"
 ENDED = "登录已失效"
-USERS = ("hj", "zs", "ls", "ww", "zl")
+USERS = ("hj", "zs", "ls", "ww", "zl", "tls")
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +48,49 @@ def server(browser, streamlit_server, tmp_path_factory):
     return {"url": url, "store": store, "path": path}
 
 
+@pytest.fixture(scope="module")
+def https_server(server, tmp_path_factory):
+    """The same app and store over HTTPS: Streamlit's own TLS (README, "Serving HTTPS on an intranet") with a
+    throw-away self-signed certificate for 127.0.0.1."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl not found")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "xzmap.crt", folder / "xzmap.key"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-keyout", str(key),
+                    "-out", str(cert), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, XZMAP_STORE=str(server["path"]), PYTHONUNBUFFERED="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(ARTIFACTS / f"streamlit-https-{port}.log", "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port), "--server.address",
+             "127.0.0.1", "--server.headless", "true", "--server.enableStaticServing", "true",
+             "--server.fileWatcherType", "none", "--server.sslCertFile", str(cert), "--server.sslKeyFile", str(key)],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"https://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2,
+                                            context=ssl.create_default_context(cafile=str(cert))) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
+        yield {"url": url, "store": server["store"], "path": server["path"]}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+
+
 @pytest.fixture
 def phone(browser):
     """A page in a fresh phone context; requests that leave the machine are aborted and recorded."""
@@ -49,7 +101,7 @@ def phone(browser):
     def _route(route):
         url = route.request.url
         urls.append(url)
-        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
+        if url.startswith(("http://127.0.0.1", "https://127.0.0.1", "data:", "blob:", "about:")):
             route.continue_()
         else:
             blocked.append(url)
@@ -197,3 +249,14 @@ def test_an_ended_session_ignores_and_clears_the_cookie(phone, server, wait_for_
         screenshot(phone, "signin_cookie_phone_ended.png", full_page=False)
     _open_edit(phone, server, wait_for_app)  # the cookie is gone: signed out, nothing more to say
     assert _asks_to_sign_in(phone) and phone.get_by_text(ENDED).count() == 0
+
+
+def test_over_https_the_cookie_is_also_secure(phone, https_server, wait_for_app):
+    token = _sign_in(phone, https_server, "tls", wait_for_app)
+    cookie = _cookie(phone)
+    assert cookie["secure"] is True and cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
+    phone.reload()
+    wait_for_app(phone)
+    phone.get_by_text(SIGNED_IN).wait_for()
+    assert phone.get_by_text(ASKS).count() == 0
+    assert token not in phone.evaluate("document.cookie") and token not in _log(https_server)
