@@ -10,6 +10,11 @@ How the pages are built -- one structure for every page:
 * Every other module in `dashboard/components/` is a part: either shared by pages (filters, KPI cards, map, detail
   panel, tables, exports, session) or one section of a page, named after it (`edit_map`, `admin_users`, …).
   Logic that needs a test lives in plain functions there or in `dashboard/` (`data`, `mapview`, `pointlayer`).
+
+This file has two roles. Streamlit runs it for every page view (`__name__ == "__main__"`, also under AppTest): that is
+`main()`. And `streamlit run dashboard/app.py` finds `app = st.App(...)` at the bottom, imports the file once as the
+module `app` and serves that ASGI app: Streamlit plus the app's own routes (`dashboard/server.py`: the route that
+sets the HttpOnly sign-in cookie, which a script run cannot).
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st
 
-from dashboard import memory
+from dashboard import memory, server
 from dashboard.components import localise, notices, session
 from dashboard.folium_runtime import prepare as prepare_maps
 from loaders.store import StoreUnavailable
@@ -90,6 +95,7 @@ def main() -> None:
     prepare_maps()
     page = navigation()
     try:
+        session.cookie_bridge()
         session.gate_viewing()
         session.account_box()
         if page.url_path not in CHROMELESS:  # the 大屏 shows no Streamlit widget that speaks English
@@ -102,4 +108,7 @@ def main() -> None:
         memory.collect_now_and_then()
 
 
-main()
+if __name__ == "__main__":  # a page view
+    main()
+else:  # `streamlit run dashboard/app.py` imports this file as the module `app` and serves this
+    app = st.App(__file__, routes=server.routes())

@@ -371,3 +371,9 @@ def end_session(store, token: str | None) -> None:
     """Sign out: the token stops working (unknown tokens are ignored)."""
     if token:
         store.users.delete_sessions(token_hash=_token_hash(token))
+
+
+def session_expires(store, token: str | None) -> dt.datetime | None:
+    """When a token's session ends (for the sign-in cookie's Max-Age); None when the token is unknown."""
+    session = store.users.session(_token_hash(token)) if token else None
+    return _parse(session["expires_at"]) if session else None
