@@ -53,18 +53,18 @@ def _add(editor: Editor, on_added) -> None:
     kind = ss.get(KIND)
     position = coordinput.candidate("add")
     if position is None:
-        ss[_RESULT] = ("error", ["还没有位置：请点「定位到我」、在地图上点击，或输入坐标后点「在地图上显示」。"])
+        ss[_RESULT] = ("error", ["没有保存：还没有位置。请点「定位到我」、在地图上点击，或输入坐标后点「在地图上显示」。"])
         return
     if not position.inside:
         ss[_RESULT] = ("error", [f"没有保存：{position.message}。"])
         return
-    close = nearby(data.filtered(Filter()).points, kind, position.lon, position.lat, config.duplicate_radius_m())
-    if len(close) and not ss.get(SAME_ONE):
-        ss[_RESULT] = ("error", ["没有保存：附近已有同类点位（见上方）。如果确实是另一个，请勾选「不是同一个，仍然新增」。"])
-        return
     ready, refused = photos.prepared(_files_key())
     if refused:
         ss[_RESULT] = ("error", ["没有保存，以下照片有问题（请去掉或换一张）："] + refused)
+        return
+    close = nearby(data.filtered(Filter()).points, kind, position.lon, position.lat, config.duplicate_radius_m())
+    if len(close) and not ss.get(SAME_ONE):
+        ss[_RESULT] = ("error", ["没有保存：附近已有同类点位（见上方）。如果确实是另一个，请勾选「不是同一个，仍然新增」。"])
         return
     record = editform.add_record(kind, position.lon, position.lat)
     try:

@@ -28,7 +28,8 @@ REFUSALS = {
 ICON = ('<svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="4" fill="currentColor"/>'
         '<path d="M12 2v3M12 19v3M2 12h3M19 12h3" stroke="currentColor" stroke-width="2"/>'
         '<circle cx="12" cy="12" r="7.5" fill="none" stroke="currentColor" stroke-width="2"/></svg>')
-HTML = (f'<button type="button" class="xz-locate">{ICON}<span>定位到我</span></button>'
+# Disabled until the script has bound it, so an early tap is not silently lost.
+HTML = (f'<button type="button" class="xz-locate" disabled>{ICON}<span>定位到我</span></button>'
         '<span class="xz-locate-state" role="status"></span>')
 CSS = """
 .xz-locate { min-height: 44px; padding: 0 18px; border-radius: 8px; border: 1px solid #1f6feb; background: #1f6feb;
@@ -39,26 +40,29 @@ CSS = """
 """
 JS = """
 export default function (component) {
-  const { parentElement, setTriggerValue } = component;
+  const { parentElement, setStateValue } = component;
   const button = parentElement.querySelector('.xz-locate');
   const state = parentElement.querySelector('.xz-locate-state');
-  if (!button || button.dataset.bound) return;
+  if (!button) return;
+  button.xzSend = setStateValue;  // every render hands over its own sender: a bound handler never uses a stale one
+  if (button.dataset.bound) return;
   button.dataset.bound = '1';
+  button.disabled = false;
+  const send = (fix) => button.xzSend('fix', Object.assign(fix, { at: Date.now() }));
   const codes = { 1: 'denied', 2: 'unavailable', 3: 'timeout' };
   button.addEventListener('click', () => {
-    if (!window.isSecureContext) { setTriggerValue('fix', { error: 'insecure', at: Date.now() }); return; }
-    if (!navigator.geolocation) { setTriggerValue('fix', { error: 'unsupported', at: Date.now() }); return; }
+    if (!window.isSecureContext) { send({ error: 'insecure' }); return; }
+    if (!navigator.geolocation) { send({ error: 'unsupported' }); return; }
     button.disabled = true;
     state.textContent = '正在定位…';
     navigator.geolocation.getCurrentPosition((where) => {
       button.disabled = false;
       state.textContent = '';
-      setTriggerValue('fix', { lon: where.coords.longitude, lat: where.coords.latitude,
-                               accuracy: where.coords.accuracy, at: Date.now() });
+      send({ lon: where.coords.longitude, lat: where.coords.latitude, accuracy: where.coords.accuracy });
     }, (problem) => {
       button.disabled = false;
       state.textContent = '';
-      setTriggerValue('fix', { error: codes[problem.code] || 'unavailable', at: Date.now() });
+      send({ error: codes[problem.code] || 'unavailable' });
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 });
   });
 }
@@ -83,7 +87,7 @@ class Fix:
 
 
 def parse(payload) -> Fix | None:
-    """The component's trigger value as a Fix; anything malformed (a hand-made message) counts as no position."""
+    """The component's value as a Fix; anything malformed (a hand-made message) counts as no position."""
     if not isinstance(payload, dict):
         return None
     at = payload.get("at") if isinstance(payload.get("at"), (int, float)) else None
@@ -99,7 +103,9 @@ def parse(payload) -> Fix | None:
 
 
 def button(key: str) -> Fix | None:
-    """The 定位到我 button; returns a new fix once per tap (a rerun that still carries it returns None)."""
+    """The 定位到我 button; returns a new fix once per tap. The fix is the component's state, not a one-run trigger:
+    a rerun that interrupts the run carrying a trigger (the map reporting its bounds) would lose the tap. `at` tells
+    a new fix from the one already used."""
     result = _button(key=key, on_fix_change=lambda: None, height="content")
     fix = parse(getattr(result, "fix", None))
     seen = f"_xz_locate_seen_{key}"

@@ -41,11 +41,11 @@ def sign_in(page, server, wait_for_app):
 
 def shoot(page, screenshot, name: str) -> None:
     """The step at 390x844 and at 360x640 (then back)."""
-    screenshot(page, f"field_{name}_390", full_page=False)
+    screenshot(page, f"field_{name}_390.png", full_page=False)
     page.set_viewport_size(SMALL_PHONE)
     page.wait_for_timeout(400)
     assert page.evaluate("document.documentElement.scrollWidth") <= SMALL_PHONE["width"], f"{name}: cut off at 360"
-    screenshot(page, f"field_{name}_360", full_page=False)
+    screenshot(page, f"field_{name}_360.png", full_page=False)
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(300)
 
@@ -127,7 +127,7 @@ def test_a_field_day_on_a_phone(phone, server, wait_for_app, screenshot, browser
     screen = browser.new_page(viewport={"width": 1920, "height": 1080})
     screen.goto(server["url"] + "/screen")
     screen.get_by_text("黄集村口排水沟堵塞").first.wait_for()
-    screenshot(screen, "field_7_screen", full_page=False)
+    screenshot(screen, "field_7_screen.png", full_page=False)
     screen.close()
 
 
@@ -148,7 +148,7 @@ def test_poor_accuracy_and_outside_the_district_are_refused(phone, server, wait_
     page.get_by_role("button", name="保存新点位").click()
     page.get_by_text("没有保存").first.wait_for()
     assert len(server["store"].points()) == before
-    screenshot(page, f"field_refused_{'accuracy' if where['accuracy'] > 100 else 'outside'}", full_page=False)
+    screenshot(page, f"field_refused_{'accuracy' if where['accuracy'] > 100 else 'outside'}.png", full_page=False)
 
 
 def test_files_that_are_not_photos_are_named_and_change_nothing(phone, server, wait_for_app, screenshot):
@@ -168,4 +168,4 @@ def test_files_that_are_not_photos_are_named_and_change_nothing(phone, server, w
     page.get_by_role("button", name="保存新点位").click()
     page.get_by_text("没有保存，以下照片有问题").wait_for()
     assert (len(store.points()), store.data_version()) == before
-    screenshot(page, "field_bad_photos", full_page=False)
+    screenshot(page, "field_bad_photos.png", full_page=False)
