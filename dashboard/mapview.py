@@ -116,6 +116,11 @@ class SharedCanvas(MacroElement):
             }
             map.on("zoomend", zoomClass);
             zoomClass();
+            // The frame's height can change after the map was drawn (60vh on a phone, static/map.css): keep Leaflet's
+            // idea of its size current, or the bottom of the map stays blank and clicks land off by the difference.
+            if (window.ResizeObserver) {
+                new ResizeObserver(function () { map.invalidateSize({pan: false}); }).observe(map.getContainer());
+            }
         })({{ this._parent.get_name() }});
         {% endmacro %}"""
     )
