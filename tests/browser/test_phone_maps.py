@@ -190,6 +190,9 @@ def test_the_overview_map_starts_within_the_first_screen(phone, page, server, wa
     height = small.locator(MAP_IFRAME).bounding_box()["height"]
     assert 280 <= height <= 0.65 * PHONE["height"]  # the page can be scrolled past the map
     assert abs(frame.evaluate("() => window.map.getSize().y") - height) < 2  # the map fills its frame
+    for control in (".leaflet-control-zoom-in", ".leaflet-control-zoom-out", ".leaflet-control-layers-toggle"):
+        box = frame.locator(control).bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, (control, box)
     cards = small.locator(".st-key-xz_kpis [data-testid='stMetric']")
     tops = [round(cards.nth(k).bounding_box()["y"]) for k in range(cards.count())]
     assert cards.count() >= 12 and len(set(tops)) <= -(-cards.count() // 3)  # three small cards to a row
