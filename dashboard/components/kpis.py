@@ -78,8 +78,8 @@ def row(figures: list[Figure]) -> None:
 
 
 KEY = "xz_kpis"  # the container's CSS class is st-key-xz_kpis
-#: On a phone (≤ 640 px) both rows of cards flow into one grid of small cards, three to a row, so the map starts within the first
-#: screen; Streamlit alone would stack every card full width. Desktop is unchanged.
+#: On a phone (≤ 640 px) both rows of cards flow into one grid of small cards, three to a row, so the map starts
+#: within the first screen; Streamlit alone would stack every card full width. Desktop is unchanged.
 PHONE_CSS = """<style>
 @media (max-width: 640px) {
   .st-key-xz_kpis { flex-flow: row wrap !important; gap: 0.35rem !important; }
