@@ -90,16 +90,22 @@ PHONE_CSS = """<style>
   .st-key-xz_kpis [data-testid="stMetric"] { padding: 0.3rem 0.5rem; min-height: 0; }
   .st-key-xz_kpis [data-testid="stMetric"] > div { padding: 0; }
   .st-key-xz_kpis [data-testid="stMetricLabel"] { min-height: 0; }
-  .st-key-xz_kpis [data-testid="stMetricLabel"] p { font-size: 0.74rem; white-space: nowrap; overflow: hidden;
-    text-overflow: ellipsis; }
+  .st-key-xz_kpis [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important;
+    text-overflow: clip !important; }
+  .st-key-xz_kpis [data-testid="stMetricLabel"] p { font-size: 0.74rem; line-height: 1.25; }
   .st-key-xz_kpis [data-testid="stMetricLabel"] [data-testid="stTooltipIcon"] { display: none; }
   .st-key-xz_kpis [data-testid="stMetricValue"] { font-size: 1.1rem !important; line-height: 1.3; }
 }
 </style>"""
 
 
-def cards(view: View, fixed_kind: str | None, work=None) -> None:
+def grid(rows: list[list[Figure]]) -> None:
+    """Rows of cards: side by side on a desktop, one grid of small cards on a phone (`PHONE_CSS`). Once per page."""
     st.html(PHONE_CSS)
     with st.container(key=KEY):
-        for figures in (headline(view, fixed_kind, work), second_row(view, fixed_kind)):
+        for figures in rows:
             row(figures)
+
+
+def cards(view: View, fixed_kind: str | None, work=None) -> None:
+    grid([headline(view, fixed_kind, work), second_row(view, fixed_kind)])
