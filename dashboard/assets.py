@@ -62,6 +62,7 @@ _BOOTSTRAP = "bootstrap"
 _FONTAWESOME = "@fortawesome/fontawesome-free"
 _AWESOME_MARKERS = "drmonty-leaflet-awesome-markers"
 _MARKERCLUSTER = "leaflet.markercluster"
+_GESTURES = "leaflet-gesture-handling"
 
 VENDOR_FILES: tuple[VendorFile, ...] = (
     # Leaflet 1.9.3 (the version folium 0.20 references)
@@ -114,12 +115,26 @@ VENDOR_FILES: tuple[VendorFile, ...] = (
                "markercluster/MarkerCluster.Default.css"),
     VendorFile("markercluster_license", _MARKERCLUSTER,
                "leaflet.markercluster/MIT-LICENCE.txt", "markercluster/MIT-LICENCE.txt"),
+    # Leaflet.GestureHandling 1.2.2: on touch screens one finger scrolls the page, two move the map; on desktops
+    # the wheel zooms only with Ctrl. Loaded by dashboard.mapview.GestureHandling (not by folium).
+    VendorFile("gesture_handling", _GESTURES,
+               "leaflet-gesture-handling/dist/leaflet-gesture-handling.min.js",
+               "gesture-handling/leaflet-gesture-handling.min.js"),
+    VendorFile("gesture_handling_map", _GESTURES,
+               "leaflet-gesture-handling/dist/leaflet-gesture-handling.min.js.map",
+               "gesture-handling/leaflet-gesture-handling.min.js.map"),
+    VendorFile("gesture_handling_css", _GESTURES,
+               "leaflet-gesture-handling/dist/leaflet-gesture-handling.min.css",
+               "gesture-handling/leaflet-gesture-handling.min.css"),
+    VendorFile("gesture_handling_license", _GESTURES,
+               "leaflet-gesture-handling/LICENSE", "gesture-handling/LICENSE"),
 )
 
 #: Our own files in dashboard/static/ (committed, not third-party).
 OWN_FILES: dict[str, str] = {
     "map_setup": "map-setup.js",  # sets L.Icon.Default.imagePath; loaded right after leaflet
     "map_css": "map.css",  # replaces folium's leaflet.awesome.rotate.min.css
+    "gestures": "gestures.js",  # turns Leaflet.GestureHandling on with Chinese hints; loaded after the plugin
 }
 
 _BY_NAME = {f.name: f for f in VENDOR_FILES}

@@ -12,11 +12,14 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import folium
 import numpy as np
 import pandas as pd
+import streamlit as st
 from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
 from jinja2 import Template
 from streamlit_folium import st_folium
 
@@ -24,6 +27,7 @@ from loaders import coords, model
 from loaders.units import Units
 
 from . import basemaps
+from .assets import OWN_FILES, static_url, vendor_url
 from .components.safe import html_text
 from .data import MapGeography
 from .folium_runtime import prepare as prepare_maps
@@ -35,6 +39,13 @@ NOTE = "示意范围：乡镇范围由近似点位划分，非官方界线"
 AREA_PALETTE = ("#d8e8f6", "#e3f0d6", "#fbe6cf", "#eadcf3", "#f9dede", "#d9f0ec", "#f4efcc", "#e2e6ee")
 OUTSIDE_FILL = "#cfd2d6"
 RETURNED = ["last_active_drawing", "last_object_clicked"]
+#: On a phone (≤ 640 px) the map's frame takes 60 % of the screen height instead of MAP_HEIGHT, so the page can be
+#: scrolled past it (the map inside follows its frame: static/map.css).
+PHONE_CSS = """<style>
+@media (max-width: 640px) {
+  iframe[title="streamlit_folium.st_folium"] { height: 60vh; height: 60svh; min-height: 280px; }
+}
+</style>"""
 
 
 class MapControl(MacroElement):
@@ -64,6 +75,34 @@ class MapControl(MacroElement):
         self.css_js = js_literal(css_class)
 
 
+GESTURE_TEXT = {
+    "touch": "请用双指移动地图",
+    "scroll": "按住 Ctrl 并滚动鼠标以缩放地图",
+    "scrollMac": "按住 ⌘ 并滚动鼠标以缩放地图",
+}
+
+
+class GestureHandling(JSCSSMixin, MacroElement):
+    """Leaflet.GestureHandling (vendored from npm): on a touch screen one finger scrolls the page and two fingers move
+    the map; on a desktop the wheel zooms the map only with Ctrl. The hints are Chinese (`GESTURE_TEXT`)."""
+
+    default_js: ClassVar[list[tuple[str, str]]] = [
+        ("gesture_handling", vendor_url("gesture_handling")),
+        ("xz_gestures", static_url(OWN_FILES["gestures"])),
+    ]
+    default_css: ClassVar[list[tuple[str, str]]] = [("gesture_handling_css", vendor_url("gesture_handling_css"))]
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.xzGestures({{ this._parent.get_name() }}, {{ this.text_js }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "GestureHandling"
+        self.text_js = js_literal(GESTURE_TEXT)
+
+
 class SharedCanvas(MacroElement):
     """One canvas for every vector layer (areas and points), so a click reaches whatever is on top of it."""
 
@@ -77,6 +116,11 @@ class SharedCanvas(MacroElement):
             }
             map.on("zoomend", zoomClass);
             zoomClass();
+            // The frame's height can change after the map was drawn (60vh on a phone, static/map.css): keep Leaflet's
+            // idea of its size current, or the bottom of the map stays blank and clicks land off by the difference.
+            if (window.ResizeObserver) {
+                new ResizeObserver(function () { map.invalidateSize({pan: false}); }).observe(map.getContainer());
+            }
         })({{ this._parent.get_name() }});
         {% endmacro %}"""
     )
@@ -162,13 +206,18 @@ def _fix_ids(element, counter: list[int]) -> None:
 
 
 def build_base_map(provider: basemaps.BaseMap, geography: MapGeography,
-                   legend_kinds: tuple[str, ...] = tuple(model.KINDS), legend: str | None = None) -> folium.Map:
-    """The base map: the same inputs give the same generated script, so st_folium never remounts it."""
+                   legend_kinds: tuple[str, ...] = tuple(model.KINDS), legend: str | None = None,
+                   gestures: bool = True) -> folium.Map:
+    """The base map: the same inputs give the same generated script, so st_folium never remounts it.
+    `gestures`: one finger scrolls the page, two move the map (`GestureHandling`); off for the 大屏, which nobody
+    touches."""
     prepare_maps()
     south, west, north, east = geography.bounds[""]
     m = folium.Map(location=[round((south + north) / 2, 5), round((west + east) / 2, 5)], zoom_start=10, tiles=None,
                    maxZoom=18, max_zoom=18, min_zoom=7, prefer_canvas=True, control_scale=True)
     SharedCanvas().add_to(m)
+    if gestures:
+        GestureHandling().add_to(m)
     m.get_root().header.add_child(
         Element(CSS % {"background": "#f3f5f7" if provider.offline else "#dde3e8"}), name="xz_css")
     for number, tile in enumerate(provider.tiles):
@@ -280,6 +329,7 @@ def lines_layer(lines: list[tuple[tuple[float, float], tuple[float, float]]], *,
 def show(base_map: folium.Map, groups: list[folium.FeatureGroup], view: MapView, key: str = "xzmap",
          returned: list[str] = RETURNED) -> dict:
     """Draw the map; returns what the user last clicked (only clicks rerun the script)."""
+    st.html(PHONE_CSS)
     result = st_folium(base_map, key=key, height=MAP_HEIGHT, use_container_width=True, returned_objects=returned,
                        feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True),
                        center=list(view.center), zoom=view.zoom)

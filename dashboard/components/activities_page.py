@@ -128,7 +128,7 @@ def render() -> None:
     st.caption(md_text(state.describe(units, work.group_names)) + f"　|　共 {len(shown)} 场活动")
     if shown["sample"].any():
         st.info("**演示数据**：活动依据公开报道编制，地点为示意，参加的委员为虚构。", icon=":material/science:")
-    kpis.row(figures(shown, work))
+    kpis.grid([figures(shown, work)])
 
     geography = data.map_geography(provider.gcj02)
     legend = mapview.legend_rows("协商活动（按形式）", [("diamond", FORM_COLORS[f], f) for f in FORMS]

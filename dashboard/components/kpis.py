@@ -77,6 +77,35 @@ def row(figures: list[Figure]) -> None:
         column.metric(figure.label, figure.value, help=figure.help, border=True)
 
 
+KEY = "xz_kpis"  # the container's CSS class is st-key-xz_kpis
+#: On a phone (≤ 640 px) both rows of cards flow into one grid of small cards, three to a row, so the map starts
+#: within the first screen; Streamlit alone would stack every card full width. Desktop is unchanged.
+PHONE_CSS = """<style>
+@media (max-width: 640px) {
+  .st-key-xz_kpis { flex-flow: row wrap !important; gap: 0.35rem !important; }
+  .st-key-xz_kpis > [data-testid="stLayoutWrapper"],
+  .st-key-xz_kpis [data-testid="stHorizontalBlock"] { display: contents; }
+  .st-key-xz_kpis [data-testid="stColumn"] { flex: 0 0 calc((100% - 0.7rem) / 3) !important;
+    width: calc((100% - 0.7rem) / 3) !important; min-width: 0 !important; }
+  .st-key-xz_kpis [data-testid="stMetric"] { padding: 0.3rem 0.5rem; min-height: 0; }
+  .st-key-xz_kpis [data-testid="stMetric"] > div { padding: 0; }
+  .st-key-xz_kpis [data-testid="stMetricLabel"] { min-height: 0; }
+  .st-key-xz_kpis [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important;
+    text-overflow: clip !important; }
+  .st-key-xz_kpis [data-testid="stMetricLabel"] p { font-size: 0.74rem; line-height: 1.25; }
+  .st-key-xz_kpis [data-testid="stMetricLabel"] [data-testid="stTooltipIcon"] { display: none; }
+  .st-key-xz_kpis [data-testid="stMetricValue"] { font-size: 1.1rem !important; line-height: 1.3; }
+}
+</style>"""
+
+
+def grid(rows: list[list[Figure]]) -> None:
+    """Rows of cards: side by side on a desktop, one grid of small cards on a phone (`PHONE_CSS`). Once per page."""
+    st.html(PHONE_CSS)
+    with st.container(key=KEY):
+        for figures in rows:
+            row(figures)
+
+
 def cards(view: View, fixed_kind: str | None, work=None) -> None:
-    for figures in (headline(view, fixed_kind, work), second_row(view, fixed_kind)):
-        row(figures)
+    grid([headline(view, fixed_kind, work), second_row(view, fixed_kind)])

@@ -26,6 +26,11 @@ PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.2rem; padding-bottom: 2rem; }
 [data-testid="stMetric"] { padding: 0.45rem 0.8rem; }
 [data-testid="stMetricValue"] { font-size: 1.7rem; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 3.6rem; padding-left: 0.75rem; padding-right: 0.75rem; }
+  [data-testid="stMainBlockContainer"] h3 { font-size: 1.1rem; line-height: 1.4; padding: 0 0 0.25rem; }
+  .stButton button, .stDownloadButton button { min-height: 44px; }
+}
 </style>"""
 
 

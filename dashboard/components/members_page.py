@@ -167,14 +167,14 @@ def render() -> None:
     if members["sample"].any():
         st.info("**演示数据**：委员姓名为虚构（如「王某001」），活动组和对口联系依据公开报道编制。", icon=":material/science:")
     idle = int((groups["activities"] == 0).sum())
-    kpis.row([
+    kpis.grid([[
         kpis.Figure("区政协委员", kpis.number((members["level"] == "区").sum(), "名")),
         kpis.Figure("本期参与委员", kpis.number((members["activities"] > 0).sum(), "名")),
         kpis.Figure("区直委员活动组", kpis.number((groups["level"] == "区直").sum(), "个")),
         kpis.Figure("乡镇委员活动组", kpis.number((groups["level"] == "乡镇").sum(), "个")),
         kpis.Figure("对口联系", kpis.number(len(work.pairings), "对")),
         kpis.Figure("本期无活动的活动组", kpis.number(idle, "个"), help="统计期间内没有组织协商活动的委员活动组"),
-    ])
+    ]])
 
     geography = data.map_geography(provider.gcj02)
     district = list(groups.loc[groups["level"] == "区直", "code"])

@@ -1,5 +1,10 @@
-"""The point table: newest first; selecting a row opens the point's details and centres the map on it."""
+"""The point table: newest first; selecting a row opens the point's details and centres the map on it.
+
+A phone gets its own table of the columns that matter there (`PHONE_COLUMNS`; the rest is in the detail panel):
+both tables are on the page and CSS shows one of them by the screen's width (≤ 640 px: the phone table)."""
 from __future__ import annotations
+
+import functools
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +16,16 @@ from . import selection
 
 TABLE_LIMIT = 500
 KEY = "xz_point_table"
+PHONE_KEY = "xz_point_table_phone"
+PHONE_COLUMNS = ["名称", "状态", "乡镇"]
 _IDS = "_xz_table_ids"
+PHONE_CSS = """<style>
+.st-key-xz_point_table_phone { display: none; }
+@media (max-width: 640px) {
+  .st-key-xz_point_table { display: none; }
+  .st-key-xz_point_table_phone { display: block; }
+}
+</style>"""
 
 
 def display_frame(points: pd.DataFrame, unit_names: dict[str, str]) -> pd.DataFrame:
@@ -26,8 +40,8 @@ def display_frame(points: pd.DataFrame, unit_names: dict[str, str]) -> pd.DataFr
     })
 
 
-def _on_select() -> None:
-    state = st.session_state.get(KEY)
+def _on_select(key: str = KEY) -> None:
+    state = st.session_state.get(key)
     rows = state.selection.rows if state is not None else []
     ids = st.session_state.get(_IDS, [])
     if rows and rows[0] < len(ids):
@@ -37,8 +51,15 @@ def _on_select() -> None:
 def table(view: View, unit_names: dict[str, str]) -> None:
     shown = view.points.head(TABLE_LIMIT)
     st.session_state[_IDS] = shown["id"].tolist()
-    st.dataframe(display_frame(shown, unit_names), hide_index=True, width="stretch",
-                 height=min(400, 35 * (len(shown) + 1) + 3),
+    frame = display_frame(shown, unit_names)
+    height = min(400, 35 * (len(shown) + 1) + 3)
+    st.html(PHONE_CSS)
+    st.dataframe(frame, hide_index=True, width="stretch", height=height,
                  on_select=_on_select, selection_mode="single-row", key=KEY)
+    st.dataframe(frame[PHONE_COLUMNS], hide_index=True, width="stretch", height=height,
+                 on_select=functools.partial(_on_select, PHONE_KEY), selection_mode="single-row", key=PHONE_KEY,
+                 column_config={"名称": st.column_config.TextColumn(width=160),
+                                "状态": st.column_config.TextColumn(width=76),
+                                "乡镇": st.column_config.TextColumn(width=64)})
     if view.total > TABLE_LIMIT:
         st.caption(f"共 {view.total} 个点位，表格显示最近更新的 {TABLE_LIMIT} 个；全部数据请用上方的导出按钮。")

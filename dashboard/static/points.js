@@ -5,6 +5,11 @@
  * the browser builds the markers. Shapes tell kinds apart, colours tell stages apart. Tooltips are built on hover from
  * the arrays, with textContent, so no user text is ever parsed as HTML. A clicked marker carries
  * feature.properties = {i: row index, t: data token}; streamlit-folium returns it as last_active_drawing.
+ *
+ * Hit test: Leaflet gives a canvas click to the top-most shape whose outline (plus a few pixels) contains it. Here a
+ * click goes to the *nearest* point within reach, and a finger reaches further than a mouse: a tap within TOUCH_REACH
+ * pixels of a point (a 44 px target) selects it, even where points are 15 px apart. A click or tap reaching no point
+ * goes on as before (to a town area, or to the map itself: the edit page places a point there).
  */
 (function () {
   "use strict";
@@ -42,7 +47,63 @@
     }
   });
 
+  var TOUCH_REACH = 22; // px from the centre: a finger's tap selects the nearest point this close
+  var TOUCH_GRACE_MS = 800; // mouse events this soon after a touch were made from it
+  var lastTouch = -Infinity;
+  function noteTouch() { lastTouch = Date.now(); }
+  document.addEventListener("touchstart", noteTouch, { capture: true, passive: true });
+  document.addEventListener("touchend", noteTouch, { capture: true, passive: true });
+
+  function byTouch(e) {
+    if (e.pointerType) { return e.pointerType === "touch"; }
+    if (e.sourceCapabilities && e.sourceCapabilities.firesTouchEvents) { return true; }
+    return Date.now() - lastTouch < TOUCH_GRACE_MS;
+  }
+
+  // The interactive point (L.XzMarker) of this canvas nearest to `point`, within its reach; null if none.
+  function nearestPoint(renderer, point, touch) {
+    var best = null, bestDistance = Infinity;
+    for (var order = renderer._drawFirst; order; order = order.next) {
+      var layer = order.layer;
+      if (!layer._xzPoint || !layer.options.interactive || !layer._point) { continue; }
+      var distance = point.distanceTo(layer._point);
+      var reach = layer._radius + layer._clickTolerance();
+      if (touch) { reach = Math.max(reach, TOUCH_REACH); }
+      if (distance <= reach && distance <= bestDistance) { best = layer; bestDistance = distance; } // a tie: the top one
+    }
+    return best;
+  }
+
+  var canvasClick = L.Canvas.prototype._onClick;
+  var canvasHover = L.Canvas.prototype._handleMouseHover;
+  L.Canvas.include({
+    _onClick: function (e) {
+      var hit = nearestPoint(this, this._map.mouseEventToLayerPoint(e), byTouch(e));
+      if (hit && (!(e.type === "click" || e.type === "preclick") || !this._map._draggableMoved(hit))) {
+        this._fireEvent([hit], e);
+        return;
+      }
+      canvasClick.call(this, e);
+    },
+    // The tooltip and cursor follow the same rule (desktop reach), so the point a tooltip names is the one a click opens.
+    _handleMouseHover: function (e, point) {
+      if (this._mouseHoverThrottled) { return; }
+      var hit = nearestPoint(this, point, false);
+      if (!hit) { return canvasHover.call(this, e, point); }
+      if (hit !== this._hoveredLayer) {
+        this._handleMouseOut(e);
+        L.DomUtil.addClass(this._container, "leaflet-interactive");
+        this._fireEvent([hit], e, "mouseover");
+        this._hoveredLayer = hit;
+      }
+      this._fireEvent([hit], e);
+      this._mouseHoverThrottled = true;
+      setTimeout(L.bind(function () { this._mouseHoverThrottled = false; }, this), 32);
+    }
+  });
+
   L.XzMarker = L.CircleMarker.extend({
+    _xzPoint: true,
     _updatePath: function () {
       if (this._renderer._updateXzShape) { this._renderer._updateXzShape(this); } else { L.CircleMarker.prototype._updatePath.call(this); }
     }

@@ -60,7 +60,7 @@ def _no_highlight(feature: dict) -> dict:
 
 def dark_base_map(geography: data.MapGeography, kinds: tuple[str, ...]) -> folium.Map:
     """The shared offline base map, recoloured for a dark room. Deterministic: same inputs, same script."""
-    m = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography, kinds)
+    m = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography, kinds, gestures=False)  # nobody touches it
     for child in m._children.values():
         if isinstance(child, folium.GeoJson):
             if child.layer_name == "区界":
