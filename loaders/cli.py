@@ -103,7 +103,7 @@ def cmd_export(args) -> int:
     points = store.points(_filter(args, units))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(export.export_bytes(points, args.format, units))
+    out.write_bytes(export.export_bytes(points, args.format, units, store=store))
     print(f"已导出 {len(points)} 个点位到 {out}")
     return 0
 

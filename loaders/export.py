@@ -5,8 +5,10 @@ dashboard hands them to a download button.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -84,19 +86,47 @@ def to_geojson(frame: pd.DataFrame) -> bytes:
     return json.dumps(collection, ensure_ascii=False).encode("utf-8")
 
 
-def to_gpkg(frame: pd.DataFrame) -> bytes:
+# The photos layer of a GeoPackage export: an attributes table QGIS lists beside the points (join on point_id).
+PHOTO_EXPORT = ("id", "point_id", "follow_up_fid", "name", "width", "height", "taken_at", "created_at", "created_by",
+                "data")
+
+
+def photo_rows(store, point_ids) -> list[tuple]:
+    """The live photos of these points, as PHOTO_EXPORT tuples (the stored JPEG, no metadata)."""
+    wanted = set(point_ids)
+    columns = (*PHOTO_EXPORT, "deleted_at")
+    return [row[:-1] for row in store.read_rows("photos", columns) if row[1] in wanted and row[-1] is None]
+
+
+def to_gpkg(frame: pd.DataFrame, photos: list[tuple] | None = None) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "points.gpkg"
         _geo(frame).to_file(path, layer="points", driver="GPKG", engine="pyogrio")
+        if photos:
+            _add_photos(path, photos)
         return path.read_bytes()
+
+
+def _add_photos(path: Path, photos: list[tuple]) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("CREATE TABLE photos (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, id TEXT NOT NULL "
+                           "UNIQUE, point_id TEXT NOT NULL, follow_up_fid INTEGER, name TEXT, width INTEGER, "
+                           "height INTEGER, taken_at TEXT, created_at TEXT, created_by TEXT, data BLOB NOT NULL)")
+        connection.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES "
+                           "('photos', 'attributes', 'photos', '点位和跟踪督办的照片（JPEG）')")
+        connection.executemany(f"INSERT INTO photos ({', '.join(PHOTO_EXPORT)}) VALUES "
+                               f"({', '.join('?' * len(PHOTO_EXPORT))})", photos)
 
 
 WRITERS = {"csv": to_csv, "xlsx": to_xlsx, "geojson": to_geojson, "gpkg": to_gpkg}
 
 
-def export_bytes(points: pd.DataFrame, fmt: str, units: Units | None = None) -> bytes:
+def export_bytes(points: pd.DataFrame, fmt: str, units: Units | None = None, store=None) -> bytes:
+    """The points in `fmt`; a GeoPackage also carries their photos when `store` is given."""
     if fmt not in WRITERS:
         raise ValueError(f"不支持的导出格式「{fmt}」，可选：{'、'.join(WRITERS)}")
+    if fmt == "gpkg" and store is not None:
+        return to_gpkg(prepare(points, units), photo_rows(store, points["id"]))
     return WRITERS[fmt](prepare(points, units))
 
 

@@ -75,7 +75,9 @@ class PhotoStore:
             point_id, name, deleted_at = row
             if deleted_at:
                 raise StoreError(f"照片「{name}」已经删除")
-            stamp = clock.stamp()
+            # To the microsecond, unlike the point's stamp: restoring the point must not match a photo deleted alone
+            # within the same second.
+            stamp = clock.now().isoformat(timespec="microseconds")
             c.execute("UPDATE photos SET deleted_at = ? WHERE id = ?", (stamp, photo_id))
             self._audit(c, Change(point_id, "photo_delete", user, {"photo": photo_id, "deleted_at": None},
                                   {"photo": photo_id, "name": name, "deleted_at": stamp}))
