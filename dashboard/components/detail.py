@@ -9,7 +9,7 @@ from loaders import model
 from loaders.figures import outcome_of
 
 from .. import data
-from . import selection
+from . import photos, selection
 from .safe import md_text
 
 HIDDEN = {"name", "kind", "status", "village"}
@@ -74,6 +74,10 @@ def panel(point_id: str | None, unit_names: dict[str, str], in_view: bool) -> No
             for entry in entries:
                 head = " · ".join(md_text(v) for v in (entry.get("date"), entry.get("status"), entry.get("author")) if v)
                 st.markdown(f"- **{head}**  \n  {md_text(entry.get('text'))}")
+        pictures = photos.listed(point_id, version)
+        if pictures:
+            st.markdown(f"**照片**（{len(pictures)} 张）")
+            photos.gallery(pictures, key="xz_detail_photo")
         st.button("关闭详情", on_click=selection.clear, key="xz_detail_close", icon=":material/close:")
 
 

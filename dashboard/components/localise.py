@@ -65,6 +65,15 @@ WORDS: tuple[tuple[str, str], ...] = (
     (r"^Dismiss$", "关闭"),
     (r"^(\d+) options? available\.?$", "共 $1 个选项"),
     (r"^No options available\.?$", "没有选项"),
+    # the connection dialog: what was pressed while it shows never reached the server (forms keep their values, and
+    # the staff forms a draft in this browser, see drafts.py)
+    (r"^Connection error$", "连接中断"),
+    (r"^Streamlit server is not responding\. Are you connected to the internet\?$",
+     "服务器暂时没有响应（网络断开或服务器重启）。断开期间点的「保存」没有送达服务器；表单里填的内容仍在，"
+     "本机也存有草稿。连接恢复后请核对，再点一次保存。"),
+    (r"^Connecting$", "正在连接…"),
+    (r"^Running\.\.\.$", "正在处理…"),
+    (r"^Stop$", "停止"),
     # text inputs and forms
     (r"^Press Enter to apply$", "按回车确认"),
     (r"^Press Enter to submit form$", "按回车提交"),

@@ -58,11 +58,17 @@ def gallery(photos: list[dict], key: str) -> None:
                           args=(photo["id"], caption(photo)), icon=":material/zoom_in:", width="stretch")
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def listed(point_id: str, data_version: int) -> list[dict]:
+    """A point's photos (its own and its follow-ups'), oldest first; cached per data version."""
+    return data.store().photos(point_id)
+
+
 def of_point(point_id: str) -> tuple[list[dict], dict[int, list[dict]]]:
     """The point's own photos, and those of each follow-up (by the follow-up's fid)."""
     own: list[dict] = []
     by_follow_up: dict[int, list[dict]] = {}
-    for photo in data.store().photos(point_id):
+    for photo in listed(point_id, data.version()):
         if photo.get("follow_up_fid") is None:
             own.append(photo)
         else:

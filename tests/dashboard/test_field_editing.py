@@ -166,3 +166,19 @@ def test_resolved_on_for_every_stage():
     assert model.resolved_on_for("issue", "已解决", None, "2026-12-04")[0] == "2026-12-04"
     assert model.resolved_on_for("issue", "已解决", "2026-03-01", "2026-12-04") == ("2026-03-01", None)
     assert model.resolved_on_for("issue", "待协商", None, "2026-12-04") == (None, None)
+
+
+# Photos in the detail panel of the map pages ---------------------------------------------------------------------
+def test_the_detail_panel_shows_a_points_photos_and_none_once_deleted(run_page, store):
+    from photo_files import sideways_jpeg
+
+    from loaders import photos
+
+    well = point_of(store, "黄集", "well")
+    photo_id = store.add_photo(well["id"], photos.prepare(sideways_jpeg(), "井口.jpg"), "hj")
+    at = run_page("well", {"point": well["id"]})
+    assert "**照片**（1 张）" in [m.value for m in at.markdown]
+    assert len(at.get("image")) == 1 and at.button(key=f"xz_detail_photo_{photo_id}").label == "放大"
+    store.delete_photo(photo_id, "hj")
+    at = run_page("well", {"point": well["id"]})
+    assert not any("**照片**" in m.value for m in at.markdown) and not at.get("image")

@@ -199,5 +199,39 @@ def test_feed_describes_changes_in_chinese():
     assert [(i.when, i.name, i.what, i.unit) for i in items] == [
         ("10:05", "<b>朱庄饮水</b>", "李四 · 跟踪记录：已约谈施工单位", "张湾"),
         ("04-30 09:00", "<b>朱庄饮水</b>", "张三 · 状态 协商中 → 已解决", "张湾")]
-    snapshot_html = markup.feed_html(type("S", (), {"feed": tuple(items), "feed_is_history": True})())
+    snapshot_html = markup.feed_html(type("S", (), {"feed": tuple(items), "feed_is_history": True, "thumbs": ()})())
     assert "<b>朱庄" not in snapshot_html and "&lt;b&gt;朱庄饮水&lt;/b&gt;" in snapshot_html
+
+
+def test_photos_fold_into_the_follow_up_they_came_with_or_make_one_line():
+    def row(fid, action, point, after):
+        return {"fid": fid, "at": f"2024-05-01T10:{fid:02d}:00+08:00", "user": "李四", "action": action,
+                "point_id": point, "fields": [], "before": {}, "after": after}
+
+    history = pd.DataFrame([  # newest first, as the audit log is read
+        row(6, "photo_add", "p-2", {"photo": "ph-c"}),
+        row(5, "photo_add", "p-1", {"photo": "ph-b"}),
+        row(4, "photo_add", "p-1", {"photo": "ph-a"}),
+        row(3, "follow_up", "p-1", {"text": "清淤完成"}),
+        row(2, "update", "p-1", {"status": "协商中"}),
+    ])
+    points = pd.DataFrame([{"id": "p-1", "name": "排水沟", "unit_code": "u1", "stage": "进行中"},
+                           {"id": "p-2", "name": "机井", "unit_code": "u1", "stage": "进行中"}])
+    items = snapshot.latest_changes(history, points, {"u1": "黄集"}, today=dt.date(2024, 5, 1))
+    assert [(i.name, i.what, i.photo) for i in items] == [
+        ("机井", "李四 · 上传照片 1 张", "ph-c"),
+        ("排水沟", "李四 · 跟踪记录：清淤完成（附照片 2 张）", "ph-a"),
+        ("排水沟", "李四 · 更新", None)]
+
+
+def test_the_screen_shows_a_follow_ups_photo_as_a_thumbnail(store_path, store):
+    from photo_files import sideways_jpeg
+
+    from loaders import photos
+
+    point = store.point(str(store.points(Filter(kinds=("issue",)))["id"].iloc[0]))
+    two = [photos.prepare(sideways_jpeg(), name) for name in ("前.jpg", "后.jpg")]
+    store.add_follow_up(point["id"], {"text": "整改前后对比"}, point["version"], "李四", photos=two)
+    feed = html_of(run_screen(), "xz-feed")
+    assert "整改前后对比（附照片 2 张）" in feed
+    assert re.search(r'<img class="xz-feed-photo" alt="照片" src="data:image/jpeg;base64,[A-Za-z0-9+/=]+">', feed)

@@ -77,11 +77,14 @@ def tour_html(snapshot: Snapshot, stop: str, stops: list[str], running: bool) ->
 def feed_html(snapshot: Snapshot) -> str:
     title = "最新动态" if snapshot.feed_is_history else "最新动态 <small>（最近更新的点位）</small>"
     rows = []
+    thumbs = dict(snapshot.thumbs)
     for item in snapshot.feed:
         unit = f'<span class="xz-feed-unit">{html_text(item.unit)}</span>' if item.unit else ""
+        # A data: URL the snapshot built from stored JPEG bytes (base64: nothing a user typed is in it).
+        thumb = f'<img class="xz-feed-photo" alt="照片" src="{thumbs[item.photo]}">' if item.photo in thumbs else ""
         rows.append(f'<li><i style="background:{item.color}"></i><div class="xz-feed-main">'
                     f'<div class="xz-feed-name">{html_text(item.name)}</div>'
-                    f'<div class="xz-feed-what">{unit}{html_text(item.what)}</div></div>'
+                    f'<div class="xz-feed-what">{unit}{html_text(item.what)}</div></div>{thumb}'
                     f'<div class="xz-feed-when">{html_text(item.when)}</div></li>')
     body = "".join(rows) or '<li class="xz-feed-empty">暂无动态</li>'
     return f'<div class="xz-card xz-feed"><div class="xz-card-head"><span>{title}</span></div><ul>{body}</ul></div>'

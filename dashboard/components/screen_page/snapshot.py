@@ -2,6 +2,7 @@
 read leaves the last good data on screen: the big figures and 最新动态, the latest changes from the audit log."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import time
@@ -52,6 +53,9 @@ class FeedItem:
     what: str
     unit: str
     color: str
+    photo: str | None = None  # a photo's id: its thumbnail is shown beside the line
+    point_id: str | None = None
+    action: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class Snapshot:
     feed_is_history: bool
     read_at: dt.datetime
     work: object = None  # loaders.figures.Headline for the screen's towns
+    thumbs: tuple[tuple[str, str], ...] = ()  # (photo id, data: URL of its thumbnail) for the feed
 
     def towns(self) -> list[str]:
         """The towns the screen is about: the preset ones, or the network's 17, in display order."""
@@ -130,6 +135,8 @@ def _change_text(action: str, fields: list, before: dict, after: dict) -> str:
     if action == "follow_up":
         text = " ".join(str(after.get("text") or "").split())
         return "跟踪记录" + (f"：{text[:18]}{'…' if len(text) > 18 else ''}" if text else "")
+    if action == "photo_add":
+        return "上传照片"
     return _ACTIONS.get(action, action)
 
 
@@ -165,10 +172,31 @@ def latest_changes(history: pd.DataFrame, points: pd.DataFrame, names: dict[str,
         stage = (record["stage"] if record is not None else None) or after.get("stage") or before.get("stage")
         what = _change_text(str(row.action), fields, before, after)
         items.append(FeedItem(_when(row.at, today), str(name), f"{row.user} · {what}", names.get(unit, ""),
-                              STAGE_COLORS.get(stage, OTHER_COLOR)))
-        if len(items) >= limit:
+                              STAGE_COLORS.get(stage, OTHER_COLOR), after.get("photo") if row.action == "photo_add"
+                              else None, row.point_id, str(row.action)))
+        if len(items) >= 3 * limit:  # room for the photo rows merged below
             break
-    return items
+    return with_photos(items)[:limit]
+
+
+def with_photos(items: list[FeedItem]) -> list[FeedItem]:
+    """Photo rows (newest first) folded into the follow-up or new point they came with -- one transaction writes
+    the entry, then its photos -- or else into one line "上传照片 N 张", each with the first photo's thumbnail."""
+    out: list[FeedItem] = []
+    photos: list[FeedItem] = []  # consecutive photo rows of one point, newest first
+    for item in [*items, None]:
+        if photos and (item is None or item.action != "photo_add" or item.point_id != photos[0].point_id):
+            first = photos[-1].photo
+            if item is not None and item.point_id == photos[0].point_id and item.action in ("follow_up", "create"):
+                out.append(replace(item, what=f"{item.what}（附照片 {len(photos)} 张）", photo=first))
+                photos = []
+                continue
+            out.append(replace(photos[-1], what=f"{photos[-1].what} {len(photos)} 张", photo=first))
+            photos = []
+        if item is None:
+            break
+        (photos if item.action == "photo_add" else out).append(item)
+    return out
 
 
 def recent_points(points: pd.DataFrame, names: dict[str, str], *, limit: int = FEED_ROWS,
@@ -208,7 +236,18 @@ def read_snapshot(presets: Presets, previous: Snapshot | None) -> Snapshot:
     if not feed:
         feed = recent_points(view.points, names, activities=activities)
     work = data.headline(tuple(sorted(towns)))
-    return Snapshot(version, presets, view, units, geography, tuple(feed), from_history, clock.now(), work)
+    return Snapshot(version, presets, view, units, geography, tuple(feed), from_history, clock.now(), work,
+                    thumbnails(feed))
+
+
+def thumbnails(feed: list[FeedItem]) -> tuple[tuple[str, str], ...]:
+    """The feed's thumbnails as data: URLs, read with the snapshot (the screen draws them without another read)."""
+    out = []
+    for item in feed:
+        image = data.store().photo_bytes(item.photo, thumb=True) if item.photo else None
+        if image:
+            out.append((item.photo, "data:image/jpeg;base64," + base64.b64encode(image).decode("ascii")))
+    return tuple(out)
 
 
 def current_snapshot(presets: Presets, force: bool = False) -> tuple[Snapshot | None, dt.datetime | None]:
