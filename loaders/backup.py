@@ -354,6 +354,21 @@ def _check_rows(connection: sqlite3.Connection, shown: str) -> None:
     if n_orphans:
         sections.append(f"{n_orphans} 条跟踪督办记录（follow_ups）指向不存在的点位：{_named(orphans, n_orphans)}")
 
+    if "photos" in tables:  # the pages serve these bytes as image/jpeg: nothing else may come back in a snapshot
+        photos, n_photos = [], 0
+        for fid, photo_id, point_id, *kinds in connection.execute(
+                "SELECT fid, id, point_id, typeof(data), typeof(thumb), hex(substr(data, 1, 3)), "
+                "hex(substr(thumb, 1, 3)) FROM photos ORDER BY fid"):
+            problems = [] if point_id in ids else [f"指向不存在的点位「{point_id}」"]
+            if kinds != ["blob", "blob", "FFD8FF", "FFD8FF"]:
+                problems.append("照片内容不是 JPEG")
+            if problems:
+                n_photos += 1
+                if len(photos) < NAMED:
+                    photos.append(f"第 {fid} 张（{photo_id}）：{'，'.join(problems)}")
+        if n_photos:
+            sections.append(f"{n_photos} 张照片（photos）有误：{_named(photos, n_photos)}")
+
     records = set(ids)  # an audit row names a point, an activity or a member
     for table in ("activities", "members"):
         if table in tables:

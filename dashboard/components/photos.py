@@ -22,9 +22,14 @@ TYPES = ["jpg", "jpeg", "png", "heic", "heif"]
 PER_ROW = 3
 
 
+# Keyed on the store's location and data version as data.py's caches are: two stores share no entry.
 @st.cache_data(show_spinner=False, max_entries=512)
-def _bytes(photo_id: str, thumb: bool, data_version: int) -> bytes | None:
+def _stored(location: str, photo_id: str, thumb: bool, data_version: int) -> bytes | None:
     return data.store().photo_bytes(photo_id, thumb=thumb)
+
+
+def _bytes(photo_id: str, thumb: bool, data_version: int) -> bytes | None:
+    return _stored(data.store().location, photo_id, thumb, data_version)
 
 
 @st.dialog("照片", width="large")
@@ -59,9 +64,13 @@ def gallery(photos: list[dict], key: str) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def listed(point_id: str, data_version: int) -> list[dict]:
-    """A point's photos (its own and its follow-ups'), oldest first; cached per data version."""
+def _listed(location: str, point_id: str, data_version: int) -> list[dict]:
     return data.store().photos(point_id)
+
+
+def listed(point_id: str, data_version: int) -> list[dict]:
+    """A point's photos (its own and its follow-ups'), oldest first; cached per store and data version."""
+    return _listed(data.store().location, point_id, data_version)
 
 
 def of_point(point_id: str) -> tuple[list[dict], dict[int, list[dict]]]:

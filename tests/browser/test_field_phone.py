@@ -55,6 +55,13 @@ def add_mode(page):
     page.get_by_role("button", name="定位到我").wait_for()
 
 
+def locate_me(page, wait_for_app) -> None:
+    """Tap 定位到我 once the page has settled (the map reports its size in a rerun right after the switch)."""
+    wait_for_app(page)
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="定位到我").click()
+
+
 def upload(page, key_prefix: str, files: list[tuple[str, bytes, str]]) -> None:
     box = page.locator(f"[class*='st-key-{key_prefix}']").first
     box.locator("input[type=file]").set_input_files(
@@ -73,7 +80,7 @@ def test_a_field_day_on_a_phone(phone, server, wait_for_app, screenshot, browser
 
     # 定位到我: the phone's position, its accuracy and its town, as a candidate to confirm
     add_mode(page)
-    page.get_by_role("button", name="定位到我").click()
+    locate_me(page, wait_for_app)
     page.get_by_text("手机定位（精度约 12 米）").wait_for()
     page.get_by_text("所在乡镇：黄集镇").wait_for()
     shoot(page, screenshot, "2_located")
@@ -141,7 +148,7 @@ def test_poor_accuracy_and_outside_the_district_are_refused(phone, server, wait_
     sign_in(page, server, wait_for_app)
     add_mode(page)
     before = len(server["store"].points())
-    page.get_by_role("button", name="定位到我").click()
+    locate_me(page, wait_for_app)
     page.get_by_text(expected).first.wait_for()
     assert page.get_by_role("button", name="保存新点位").is_visible()
     page.locator(".st-key-af_name input").fill("不该保存的点")
@@ -156,7 +163,7 @@ def test_files_that_are_not_photos_are_named_and_change_nothing(phone, server, w
     store = server["store"]
     sign_in(page, server, wait_for_app)
     add_mode(page)
-    page.get_by_role("button", name="定位到我").click()
+    locate_me(page, wait_for_app)
     page.get_by_text("手机定位（精度约 12 米）").wait_for()
     upload(page, "add_photos_", [("名单.jpg", photo_files.not_an_image(), "image/jpeg"),
                                  ("半张.jpg", photo_files.truncated_jpeg(), "image/jpeg")])
@@ -169,3 +176,28 @@ def test_files_that_are_not_photos_are_named_and_change_nothing(phone, server, w
     page.get_by_text("没有保存，以下照片有问题").wait_for()
     assert (len(store.points()), store.data_version()) == before
     screenshot(page, "field_bad_photos.png", full_page=False)
+
+
+def test_a_reload_keeps_the_sign_in_and_offers_the_unsaved_draft(phone, server, wait_for_app, screenshot):
+    page = phone(PHONE, HUANGJI)
+    sign_in(page, server, wait_for_app)
+    add_mode(page)
+    page.locator(".st-key-af_name input").fill("村口路灯不亮")
+    page.locator(".st-key-af_description textarea").fill("晚上七点后全黑，老人出行不便")
+    page.wait_for_timeout(1500)  # the draft is kept every second
+    page.reload()  # what a phone does to a background tab
+    wait_for_app(page)
+    page.get_by_text("可修改黄集镇的点位").wait_for()  # still signed in: no sign-in form
+    add_mode(page)
+    page.get_by_text("未保存的草稿（2 项）").wait_for()
+    shoot(page, screenshot, "8_draft_offered")
+    page.get_by_role("button", name="恢复草稿").click()
+    page.wait_for_function("document.querySelector('.st-key-af_name input').value === '村口路灯不亮'")
+    assert "老人出行不便" in page.locator(".st-key-af_description textarea").input_value()
+    locate_me(page, wait_for_app)
+    page.get_by_text("手机定位（精度约 12 米）").wait_for()
+    page.get_by_text("不是同一个，仍然新增").click()  # the field day's point is right here
+    page.get_by_role("button", name="保存新点位").click()
+    page.get_by_text("已添加问题点「村口路灯不亮」").wait_for()
+    assert len(server["store"].points(Filter(keyword="村口路灯不亮"))) == 1
+    assert page.evaluate("localStorage.getItem('xz-draft:add-issue')") is None  # a saved form leaves no draft

@@ -212,3 +212,14 @@ def test_a_geopackage_export_carries_the_photos_of_the_exported_points(store, tm
         listed = connection.execute("SELECT data_type FROM gpkg_contents WHERE table_name = 'photos'").fetchone()
     assert [(r[0], r[1]) for r in rows] == [(photo_id, point["id"])] and listed == ("attributes",)
     assert rows[0][2] == store.photo_bytes(photo_id)
+
+
+def test_a_snapshot_whose_photo_is_not_a_jpeg_or_has_no_point_is_refused(store, tmp_path):
+    point = a_point(store)
+    store.add_photo(point["id"], photos.prepare(sideways_jpeg(), "a.jpg"), "hj")
+    snapshot = backup.backup(store.location, tmp_path / "snap.gpkg")
+    with contextlib.closing(sqlite3.connect(snapshot)) as connection, connection:
+        connection.execute("UPDATE photos SET data = CAST('<svg onload=alert(1)>' AS BLOB), point_id = 'p-gone'")
+    with pytest.raises(backup.BackupError) as refused:
+        backup.check_store_file(snapshot, verify_checksum=False)
+    assert "不是 JPEG" in str(refused.value) and "p-gone" in str(refused.value)
