@@ -69,8 +69,8 @@ WORDS: tuple[tuple[str, str], ...] = (
     # the staff forms a draft in this browser, see drafts.py)
     (r"^Connection error$", "连接中断"),
     (r"^Streamlit server is not responding\. Are you connected to the internet\?$",
-     "服务器暂时没有响应（网络断开或服务器重启）。断开期间点的「保存」没有送达服务器；表单里填的内容仍在，"
-     "本机也存有草稿。连接恢复后请核对，再点一次保存。"),
+     ("服务器暂时没有响应（网络断开或服务器重启）。断开期间点的「保存」没有送达服务器；表单里填的内容仍在，"
+     "本机也存有草稿。连接恢复后请核对，再点一次保存。")),
     (r"^Connecting$", "正在连接…"),
     (r"^Running\.\.\.$", "正在处理…"),
     (r"^Stop$", "停止"),
