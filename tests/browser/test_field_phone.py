@@ -70,7 +70,7 @@ def upload(page, key_prefix: str, files: list[tuple[str, bytes, str]]) -> None:
         box.get_by_text(name).wait_for()
 
 
-def test_a_field_day_on_a_phone(phone, server, wait_for_app, screenshot, browser):
+def test_a_field_day_on_a_phone(phone, server, wait_for_app, screenshot, browser, choose):
     page = phone(PHONE, HUANGJI)
     store = server["store"]
     sign_in(page, server, wait_for_app)
@@ -99,8 +99,7 @@ def test_a_field_day_on_a_phone(phone, server, wait_for_app, screenshot, browser
     shoot(page, screenshot, "3_added")
 
     # its status changed
-    page.locator(".st-key-ef_status input").click()
-    page.get_by_role("option", name=re.compile("^协商中")).click()
+    choose(page, "状态 *", "协商中（进行中）")
     page.get_by_role("button", name="保存修改").click()
     page.get_by_text(re.compile("已保存「黄集村口排水沟堵塞」：修改了状态")).wait_for()
     assert store.point(point_id)["status"] == "协商中"
