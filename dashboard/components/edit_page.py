@@ -47,6 +47,9 @@ CSS = """<style>
   .st-key-edit_layout > div > [data-testid="stHorizontalBlock"] { flex-direction: column-reverse; }
   [data-testid="stMainBlockContainer"] { padding: 3.2rem .75rem 2rem; }
   .st-key-edit_side button, .st-key-edit_side [data-baseweb="select"] > div { min-height: 44px; }
+  .st-key-edit_title [data-testid="stHorizontalBlock"] { flex-wrap: nowrap !important; }
+  .st-key-edit_title [data-testid="stColumn"] { min-width: 0 !important; width: auto !important; }
+  .st-key-edit_title [data-testid="stColumn"]:last-child { flex: 0 0 auto !important; }
 }
 </style>"""
 
@@ -238,7 +241,7 @@ def side_panel(editor: Editor, record: dict | None, editable: set[str], names: d
         st.markdown("##### 点位编辑")
         st.caption("在地图上点击一个点位，或在下方列表中选中一行。要添加新点位，请切换到上方的「新增点位」。")
         return
-    title_col, close_col = st.columns([5, 1], vertical_alignment="center")
+    title_col, close_col = st.container(key="edit_title").columns([5, 1], vertical_alignment="center")
     title_col.markdown(f"##### {md_text(record['name'])}")
     close_col.button("", key="edit_close", icon=":material/close:", help="取消选择", on_click=select, args=(None,))
     unit = names.get(record.get("unit_code"), record.get("unit_code") or "—")

@@ -20,6 +20,13 @@ from .safe import md_text
 
 TYPES = ["jpg", "jpeg", "png", "heic", "heif"]
 PER_ROW = 3
+# Thumbnails stay three to a row on a phone too (Streamlit stacks columns below 640 px: one photo per screen).
+GALLERY_CSS = """<style>
+[class*="st-key-gallery_"] [data-testid="stHorizontalBlock"] { flex-wrap: nowrap !important; gap: .5rem; }
+[class*="st-key-gallery_"] [data-testid="stColumn"] { min-width: 0 !important; flex: 1 1 0 !important;
+  width: auto !important; }
+[class*="st-key-gallery_"] button { min-height: 44px; padding: 0 .3rem; }
+</style>"""
 
 
 # Keyed on the store's location and data version as data.py's caches are: two stores share no entry.
@@ -52,8 +59,10 @@ def gallery(photos: list[dict], key: str) -> None:
     if not photos:
         return
     version = data.version()
+    box = st.container(key=f"gallery_{key}")
+    box.html(GALLERY_CSS)
     for start in range(0, len(photos), PER_ROW):
-        for column, photo in zip(st.columns(PER_ROW), photos[start:start + PER_ROW]):
+        for column, photo in zip(box.columns(PER_ROW), photos[start:start + PER_ROW]):
             thumb = _bytes(photo["id"], True, version)
             if thumb is None:
                 continue

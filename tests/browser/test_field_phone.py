@@ -70,7 +70,7 @@ def upload(page, key_prefix: str, files: list[tuple[str, bytes, str]]) -> None:
         box.get_by_text(name).wait_for()
 
 
-def test_a_field_day_on_a_phone(phone, server, wait_for_app, screenshot, browser, choose):
+def test_a_field_day_on_a_phone(phone, server, wait_for_app, screenshot, browser, choose, map_frame):
     page = phone(PHONE, HUANGJI)
     store = server["store"]
     sign_in(page, server, wait_for_app)
@@ -130,11 +130,14 @@ def test_a_field_day_on_a_phone(phone, server, wait_for_app, screenshot, browser
     shoot(page, screenshot, "6_full_size")
 
     # the 大屏 shows the change
-    screen = browser.new_page(viewport={"width": 1920, "height": 1080})
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, timezone_id="Asia/Shanghai")
+    screen = context.new_page()
     screen.goto(server["url"] + "/screen")
     screen.get_by_text("黄集村口排水沟堵塞").first.wait_for()
+    map_frame(screen)
+    screen.locator("img.xz-feed-photo").first.wait_for()
     screenshot(screen, "field_7_screen.png", full_page=False)
-    screen.close()
+    context.close()
 
 
 @pytest.mark.parametrize("where, expected", [
