@@ -72,11 +72,8 @@ def _add(editor: Editor, on_added) -> None:
             point_id = batch.add(record)
             if ready:
                 editor.add_photos(point_id, ready)
-    except ValidationError as error:
-        ss[_RESULT] = ("error", ["没有保存，请修改后重试："] + list(error.messages))
-        return
-    except StoreError as error:
-        ss[_RESULT] = ("error", [f"没有保存：{error}"])
+    except (ValidationError, StoreError) as error:
+        ss[_RESULT] = editform.save_refusal(error)
         return
     ss[_ROUND] = ss.get(_ROUND, 0) + 1
     editform.clear_add_form(kind)

@@ -9,7 +9,7 @@ from loaders.model import ValidationError
 from loaders.store import StaleEditError, StoreError
 
 from . import drafts, photos
-from .editform import MAX_DATE, MIN_DATE, messages
+from .editform import MAX_DATE, MIN_DATE, messages, save_refusal
 from .safe import md_text
 
 KEEP = "（不改变状态）"
@@ -43,11 +43,8 @@ def _add(editor: Editor, record: dict) -> None:
     except StaleEditError as error:
         ss[_RESULT] = ("error", [f"没有保存：{error}。您填写的督办内容仍在表单中，可直接再次提交。"])
         return
-    except ValidationError as error:
-        ss[_RESULT] = ("error", ["没有保存："] + list(error.messages))
-        return
-    except StoreError as error:
-        ss[_RESULT] = ("error", [f"没有保存：{error}"])
+    except (ValidationError, StoreError) as error:
+        ss[_RESULT] = save_refusal(error)
         return
     ss["fu_text"], ss["fu_status"] = "", KEEP
     ss[_ROUND] = ss.get(_ROUND, 0) + 1  # a fresh, empty photo picker

@@ -176,6 +176,13 @@ def restorer(prefix: str, kind: str):
     return restore
 
 
+def save_refusal(error: Exception) -> tuple[str, list[str]]:
+    """A refused save as the message the forms show: the fields and values at fault, or the store's reason."""
+    if isinstance(error, ValidationError):
+        return "error", ["没有保存，请修改后重试："] + list(error.messages)
+    return "error", [f"没有保存：{error}"]
+
+
 def messages(result) -> None:
     if not result:
         return
@@ -206,11 +213,8 @@ def _save(editor: Editor, point_id: str) -> None:
         ss[_CONFLICT] = {"current": error.current, "mine": mine, "message": str(error)}
         ss.pop(_RESULT, None)
         return
-    except ValidationError as error:
-        ss[_RESULT] = ("error", ["没有保存，请修改后重试："] + list(error.messages))
-        return
-    except StoreError as error:
-        ss[_RESULT] = ("error", [f"没有保存：{error}"])
+    except (ValidationError, StoreError) as error:
+        ss[_RESULT] = save_refusal(error)
         return
     load(EDIT, after)
     drafts.clear(f"edit-{point_id}")

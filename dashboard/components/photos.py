@@ -15,7 +15,7 @@ from loaders.store import StoreError
 
 from .. import data
 from . import coordinput
-from .editform import messages
+from .editform import messages, save_refusal
 from .safe import md_text
 
 TYPES = ["jpg", "jpeg", "png", "heic", "heif"]
@@ -134,7 +134,7 @@ def _save(editor, point_id: str, key: str) -> None:
     try:
         editor.add_photos(point_id, ready)
     except (ValidationError, StoreError) as error:
-        ss[f"{key}_result"] = ("error", ["照片没有保存："] + list(getattr(error, "messages", [str(error)])))
+        ss[f"{key}_result"] = save_refusal(error)
         return
     ss[f"{key}_result"] = ("ok", [f"已保存 {len(ready)} 张照片。"])
     ss[f"{key}_round"] = ss.get(f"{key}_round", 0) + 1  # a fresh, empty picker

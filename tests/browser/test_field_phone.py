@@ -167,11 +167,14 @@ def test_files_that_are_not_photos_are_named_and_change_nothing(phone, server, w
     add_mode(page)
     locate_me(page, wait_for_app)
     page.get_by_text("手机定位（精度约 12 米）").wait_for()
+    oversized = photo_files.sideways_jpeg() + b"\0" * (16 * 1024 * 1024)  # past the 15 MB photo limit
     upload(page, "add_photos_", [("名单.jpg", photo_files.not_an_image(), "image/jpeg"),
-                                 ("半张.jpg", photo_files.truncated_jpeg(), "image/jpeg")])
+                                 ("半张.jpg", photo_files.truncated_jpeg(), "image/jpeg"),
+                                 ("超大.jpg", oversized, "image/jpeg")])
     page.get_by_text("以下照片没有保存").wait_for()
     refusal = page.locator("[data-testid='stAlertContentError']").first.inner_text()
-    assert "名单.jpg" in refusal and "半张.jpg" in refusal
+    assert "「名单.jpg」不是照片" in refusal and "「半张.jpg」不完整或已损坏" in refusal
+    assert "「超大.jpg」有 16.0 MB，超过 15 MB 的上限" in refusal
     before = (len(store.points()), store.data_version())
     page.locator(".st-key-af_name input").fill("带坏照片的点")
     page.get_by_role("button", name="保存新点位").click()
