@@ -130,6 +130,20 @@ def _over_https(request) -> bool:
     return request.url.scheme == "https" or urlsplit(request.headers.get("origin", "")).scheme == "https"
 
 
+async def _small_body(request) -> bytes | None:
+    """The body if it is at most MAX_BODY bytes, read no further than that (a 200 MB post must not be held in
+    memory before it is refused); None otherwise."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return body
+
+
 async def session_route(request):
     """POST {"code": …} -> 204 with the cookie set or cleared; anything else -> an error without a cookie."""
     from starlette.responses import Response
@@ -139,9 +153,9 @@ async def session_route(request):
         return Response(status_code=403, headers=headers)
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         return Response(status_code=415, headers=headers)
-    body = await request.body()
+    body = await _small_body(request)
     try:
-        code = json.loads(body)["code"] if len(body) <= MAX_BODY else None
+        code = json.loads(body)["code"] if body is not None else None
     except (ValueError, TypeError, KeyError):
         code = None
     item = redeem(code) if isinstance(code, str) and code else None

@@ -78,6 +78,8 @@ class Geography:
         return float(_GEOD.inv(lon, lat, nearest.x, nearest.y)[2])
 
     def outside_message(self, lon: float, lat: float) -> str:
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # no distance on Earth to speak of
+            return f"坐标（{lon:.6f}, {lat:.6f}）不是有效的经纬度，不在襄州区范围内（经纬度可能填反了）"
         return (f"坐标（{lon:.6f}, {lat:.6f}）不在襄州区范围内，距区界约 "
                 f"{self.distance_to_border_m(lon, lat) / 1000:.1f} 公里")
 

@@ -51,7 +51,10 @@ def last_kind(editor: Editor) -> str:
 def _add(editor: Editor, on_added) -> None:
     ss = st.session_state
     kind = ss.get(KIND)
+    signature = (kind, tuple(sorted(editform.values(editform.ADD, kind).items())))
     position = coordinput.candidate("add")
+    if position is None and editform.repeated("add", signature):
+        return  # the same new point sent twice (its position already used by the first): added once
     if position is None:
         ss[_RESULT] = ("error", ["没有保存：还没有位置。请点「定位到我」、在地图上点击，或输入坐标后点「在地图上显示」。"])
         return
@@ -75,6 +78,7 @@ def _add(editor: Editor, on_added) -> None:
     except (ValidationError, StoreError) as error:
         ss[_RESULT] = editform.save_refusal(error)
         return
+    editform.saved("add", signature)
     ss[_ROUND] = ss.get(_ROUND, 0) + 1
     editform.clear_add_form(kind)
     drafts.clear(f"add-{kind}")

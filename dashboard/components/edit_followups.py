@@ -8,11 +8,12 @@ from loaders.editing import Editor
 from loaders.model import ValidationError
 from loaders.store import StaleEditError, StoreError
 
-from . import drafts, photos
+from . import drafts, editform, photos
 from .editform import MAX_DATE, MIN_DATE, messages, save_refusal
 from .safe import md_text
 
 KEEP = "（不改变状态）"
+MAX_TEXT = 2000
 _RESULT = "_fu_result"
 _ROUND = "_fu_photo_round"
 
@@ -35,6 +36,9 @@ def _add(editor: Editor, record: dict) -> None:
     entry = {"date": ss.get("fu_date"), "text": ss.get("fu_text") or "",
              "status": None if status in (None, KEEP) else status}
     ready, refused = photos.prepared(_files_key())
+    signature = (record["id"], str(entry["date"]), entry["text"], entry["status"], tuple(hash(p.full) for p in ready))
+    if editform.repeated("follow_up", signature):
+        return  # the same entry, sent twice: saved once, and its message stands
     if refused:  # all or nothing: a follow-up is not saved without the photos the user meant to send with it
         ss[_RESULT] = ("error", ["没有保存，以下照片有问题（请去掉或换一张后再提交，督办内容仍在表单中）："] + refused)
         return
@@ -46,6 +50,8 @@ def _add(editor: Editor, record: dict) -> None:
     except (ValidationError, StoreError) as error:
         ss[_RESULT] = save_refusal(error)
         return
+    editform.saved("follow_up", signature)
+    editform.rebase(after)  # the follow-up moved the point's version: the point's form follows
     ss["fu_text"], ss["fu_status"] = "", KEEP
     ss[_ROUND] = ss.get(_ROUND, 0) + 1  # a fresh, empty photo picker
     drafts.clear(f"fu-{record['id']}")
@@ -55,7 +61,7 @@ def _add(editor: Editor, record: dict) -> None:
 
 
 def _restore_text(values: dict[str, str]) -> None:
-    st.session_state["fu_text"] = values.get("fu_text", "")
+    st.session_state["fu_text"] = values.get("fu_text", "")[:MAX_TEXT]
 
 
 def _files_key() -> str:
@@ -78,7 +84,7 @@ def section(editor: Editor, record: dict, editable: bool) -> None:
             st.session_state["fu_status"] = KEEP
         status_col.selectbox("同时把状态改为", statuses, key="fu_status",
                              help=f"当前状态：{record['status']}。选择已完成或已关闭的状态时，若没有完成日期，会以本条日期填入。")
-        st.text_area("督办内容 *", key="fu_text", height=90, max_chars=2000,
+        st.text_area("督办内容 *", key="fu_text", height=90, max_chars=MAX_TEXT,
                      placeholder="如：已协调水利局现场查看，计划下月开工")
         photos.chooser("照片（可选，如整改前后对比）", _files_key())
         st.form_submit_button("添加记录", type="primary", icon=":material/add_comment:", on_click=_add,

@@ -8,6 +8,7 @@ first) shows their change beside the user's own and offers to load the latest ve
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import streamlit as st
 
@@ -26,6 +27,7 @@ _BASE = "_ef_base"  # the record the edit form started from (its version is sent
 _SHADOW = "_ef_shadow"
 _CONFLICT = "_ef_conflict"
 _RESULT = "_ef_result"
+_RECENT = "_xz_recent_saves"  # form -> (what was saved, when): a repeated submit is not saved twice
 MIN_DATE, MAX_DATE = dt.date(1980, 1, 1), dt.date(2100, 12, 31)
 LONG_TEXT = {"description"}
 
@@ -171,9 +173,35 @@ def restorer(prefix: str, kind: str):
                     ss[widget_key] = dt.date.fromisoformat(text) if text else None
                 except ValueError:
                     continue
-            elif key in form_keys(kind):
-                ss[widget_key] = text
+            elif key in form_keys(kind):  # a draft is the browser's: never longer than the field takes
+                ss[widget_key] = text[:model.FIELDS[key].max_length] if key in model.FIELDS else text
     return restore
+
+
+def repeated(form: str, signature) -> bool:
+    """Whether this submit repeats the one just saved (the same values within 30 s): a double tap, or a phone
+    resending on a slow connection. It is the save already made, not a second one -- nor a clash with it."""
+    last = st.session_state.get(_RECENT, {}).get(form)
+    return last is not None and last[0] == signature and time.monotonic() - last[1] < 30
+
+
+def saved(form: str, signature) -> None:
+    st.session_state.setdefault(_RECENT, {})[form] = (signature, time.monotonic())
+
+
+def rebase(after: dict) -> None:
+    """The user's own write elsewhere on the page (a follow-up) moved the point to a new version: the form follows
+    it, keeping whatever the user had changed in it, so their next save is not taken for a clash with themself."""
+    ss = st.session_state
+    if ss.get(_FOR) != after["id"] or _BASE not in ss:
+        return
+    _load_keeping(after, changes(ss[_BASE], values(EDIT, ss[_BASE]["kind"])))
+
+
+def _load_keeping(record: dict, edited: dict) -> None:
+    load(EDIT, record)
+    for key, value in edited.items():
+        st.session_state[f"{EDIT}_{key}"] = to_widget(key, value)
 
 
 def save_refusal(error: Exception) -> tuple[str, list[str]]:
@@ -231,9 +259,7 @@ def _keep_mine(point_id: str) -> None:
         return
     base, current, mine = ss[_BASE], conflict["current"], conflict["mine"]
     edited = changes(base, mine)
-    load(EDIT, current)
-    for key, value in edited.items():
-        ss[f"{EDIT}_{key}"] = to_widget(key, value)
+    _load_keeping(current, edited)
     ss[_RESULT] = ("info", ["已载入最新版本，并保留了您的修改（" + ("、".join(label(k) for k in edited) or "无") +
                             "）。请核对后再次保存。"])
 

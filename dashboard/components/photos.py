@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from loaders import clock
 from loaders import photos as photo_files
 from loaders.model import ValidationError
 from loaders.photos import Photo, PhotoError
@@ -20,6 +21,7 @@ from .safe import md_text
 
 TYPES = ["jpg", "jpeg", "png", "heic", "heif"]
 PER_ROW = 3
+_PREPARED = "_xz_prepared_photos"  # picker key -> {upload id: Photo or its refusal}
 # Thumbnails stay three to a row on a phone too (Streamlit stacks columns below 640 px: one photo per screen).
 GALLERY_CSS = """<style>
 [class*="st-key-gallery_"] [data-testid="stHorizontalBlock"] { flex-wrap: nowrap !important; gap: .5rem; }
@@ -102,20 +104,35 @@ def chooser(label: str, key: str) -> None:
 
 
 def prepared(key: str) -> tuple[list[Photo], list[str]]:
-    """The chosen files as photos ready to store, and a Chinese refusal for each file that is not one."""
+    """The chosen files as photos ready to store, and a Chinese refusal for each file that is not one. Each file is
+    decoded once (kept by its upload id, per picker): every rerun of the form would otherwise decode a dozen
+    48-megapixel photos again."""
+    ss = st.session_state
+    cache = {k: v for k, v in ss.get(_PREPARED, {}).items() if k in ss}  # pickers no longer drawn let go
+    before = cache.get(key, {})
+    now = {}
     ready, refused = [], []
-    for upload in st.session_state.get(key) or []:
-        try:
-            ready.append(photo_files.prepare(upload.getvalue(), upload.name))
-        except PhotoError as error:
-            refused.extend(error.messages)
+    for upload in ss.get(key) or []:
+        if upload.file_id not in before:
+            try:
+                before[upload.file_id] = photo_files.prepare(upload.getvalue(), upload.name)
+            except PhotoError as error:
+                before[upload.file_id] = error.messages
+        now[upload.file_id] = result = before[upload.file_id]
+        if isinstance(result, list):
+            refused.extend(result)
+        else:
+            ready.append(result)
+    cache[key] = now
+    ss[_PREPARED] = cache
     return ready, refused
 
 
 def offers(ready: list[Photo]) -> tuple[tuple[float, float] | None, str | None]:
     """The first position and the first shooting date the photos' EXIF carries (to offer, never to apply)."""
     where = next((p.lonlat for p in ready if p.lonlat), None)
-    when = next((p.taken_at.date().isoformat() for p in ready if p.taken_at), None)
+    when = next((p.taken_at.date().isoformat() for p in ready  # a camera clock set in the future is no date
+                 if p.taken_at and p.taken_at.date() <= clock.today()), None)
     return where, when
 
 
@@ -176,7 +193,7 @@ def section(editor, record: dict, editable: bool) -> None:
     if own:
         with st.expander("删除照片"):
             for photo in own:
-                st.button(f"删除 {photo['name']}", key=f"{key}_del_{photo['id']}", on_click=_delete,
+                st.button(f"删除 {md_text(photo['name'])}", key=f"{key}_del_{photo['id']}", on_click=_delete,
                           args=(editor, photo["id"], key), icon=":material/delete:")
     picker_key = f"{key}_files_{st.session_state.get(f'{key}_round', 0)}"
     chooser("添加照片（拍照或从相册选择）", picker_key)

@@ -315,7 +315,6 @@ def page(browser):
 
 
 PHONE = {"width": 390, "height": 844}
-SMALL_PHONE = {"width": 360, "height": 640}
 
 
 @pytest.fixture

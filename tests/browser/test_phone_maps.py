@@ -65,38 +65,6 @@ def server(browser, streamlit_server, tmp_path_factory):
             "home": (home.lat, home.lon), "path": path}
 
 
-@pytest.fixture
-def phone(browser):
-    """``phone(size)`` -> a page in a touch, mobile context of that size, every non-local request aborted."""
-    contexts = []
-
-    def open_page(size=PHONE):
-        context = browser.new_context(viewport=size, is_mobile=True, has_touch=True, device_scale_factor=1,
-                                      locale="zh-CN", timezone_id="Asia/Shanghai")
-        context.set_default_timeout(60_000)
-        contexts.append(context)
-        blocked: list[str] = []
-
-        def route(r):
-            if _is_local(r.request.url):
-                r.continue_()
-            else:
-                blocked.append(r.request.url)
-                r.abort("internetdisconnected")
-
-        context.route("**/*", route)
-        page = context.new_page()
-        page.blocked_requests = blocked
-        page.console_errors = []
-        page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: page.console_errors.append(f"uncaught: {e}"))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 def _collapse_sidebar(page) -> None:
     """On a phone Streamlit may open the sidebar over the page: close it, as a user would, to see the page."""
     if page.locator('[data-testid="stSidebar"][data-collapsed="false"]').count():

@@ -182,3 +182,13 @@ def test_the_detail_panel_shows_a_points_photos_and_none_once_deleted(run_page, 
     store.delete_photo(photo_id, "hj")
     at = run_page("well", {"point": well["id"]})
     assert not any("**照片**" in m.value for m in at.markdown) and not at.get("image")
+
+
+def test_an_accuracy_just_over_the_limit_or_absurd_reads_sensibly(store):
+    just_over = coordinput.from_fix(locate.Fix(*HUANGJI, accuracy_m=100.4), store.geography(), 100)
+    assert "约 101 米，粗于 100 米" in just_over
+    absurd = coordinput.from_fix(locate.Fix(*HUANGJI, accuracy_m=1e308), store.geography(), 100)
+    assert "超过 100 公里" in absurd and len(absurd) < 120
+    swapped = coordinput.from_fix(locate.Fix(32.335, 112.105, accuracy_m=5), store.geography(), 100)
+    assert not swapped.inside and "nan" not in swapped.message and "不是有效的经纬度" in swapped.message
+

@@ -144,3 +144,22 @@ def test_the_cookie_lasts_as_long_as_the_session(tmp_path):
         tzinfo=auth.TZ)
     auth.end_session(store, token)
     assert auth.session_expires(store, token) is None and auth.session_expires(store, None) is None
+
+
+def test_a_huge_body_is_refused_before_it_is_read_into_memory():
+    """A same-origin post of a never-ending body: the route stops reading past MAX_BODY (it used to read it all)."""
+    sent = []
+    scope = {"type": "http", "method": "POST", "path": "/_xz/session", "scheme": "http", "query_string": b"",
+             "root_path": "", "server": ("127.0.0.1", 8501),
+             "headers": [(b"host", HOST.encode()), (b"content-type", b"application/json"),
+                         (b"origin", f"http://{HOST}".encode())]}
+
+    async def receive():  # 1 MB chunks, for ever
+        sent.append(1)
+        return {"type": "http.request", "body": b"x" * 1_000_000, "more_body": True}
+
+    with ThreadPoolExecutor(1) as pool:
+        response = pool.submit(asyncio.run, server.session_route(Request(scope, receive))).result()
+    assert response.status_code == 400 and _cookie(response) is None and len(sent) <= 2
+    declared = _post({"code": "x"}, extra=(("content-length", str(10 * 1024 * 1024)),))
+    assert declared.status_code == 400
