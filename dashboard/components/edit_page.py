@@ -271,7 +271,10 @@ def edit_mode(editor: Editor, provider, editable: set[str], names: dict[str, str
     selected = ss.get(SELECTED)
     record = editor.store.point(selected) if selected else None  # fresh: the form checks versions against it
     if selected and (record is None or record.get("deleted_at")):
+        name = record["name"] if record else selected
         ss[SELECTED], record, selected = None, None, None
+        st.warning(md_text(f"「{name}」已被删除（可能是他人刚删除的）：它的表单和选好的照片没有保存。"
+                           "如需找回，可在「已删除点位」中恢复后再补充。"), icon=":material/delete:")
     may_edit = record is not None and editor.may_edit_point(record)
     candidate = coordinput.candidate("mv") if may_edit else None
     map_col, side_col = layout()
