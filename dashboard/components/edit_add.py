@@ -24,6 +24,7 @@ _LAST_KIND = "_xz_last_added_kind"
 _RESULT = "_add_result"
 SAME_ONE = "add_not_duplicate"
 _ROUND = "_xz_add_photo_round"
+_LAST_PLACE = "_xz_add_last_position"
 
 
 def nearby(points: pd.DataFrame, kind: str, lon: float, lat: float, radius_m: float) -> pd.DataFrame:
@@ -53,7 +54,7 @@ def _add(editor: Editor, on_added) -> None:
     kind = ss.get(KIND)
     signature = (kind, tuple(sorted(editform.values(editform.ADD, kind).items())))
     position = coordinput.candidate("add")
-    if position is None and editform.repeated("add", signature):
+    if editform.repeated("add", signature) and (position is None or position == ss.get(_LAST_PLACE)):
         return  # the same new point sent twice (its position already used by the first): added once
     if position is None:
         ss[_RESULT] = ("error", ["没有保存：还没有位置。请点「定位到我」、在地图上点击，或输入坐标后点「在地图上显示」。"])
@@ -70,15 +71,17 @@ def _add(editor: Editor, on_added) -> None:
         ss[_RESULT] = ("error", ["没有保存：附近已有同类点位（见上方）。如果确实是另一个，请勾选「不是同一个，仍然新增」。"])
         return
     record = editform.add_record(kind, position.lon, position.lat)
+    editform.saving("add", signature)
+    ss[_LAST_PLACE] = position
     try:
         with editor.batch() as batch:  # the point and its photos together, or neither
             point_id = batch.add(record)
             if ready:
                 editor.add_photos(point_id, ready)
     except (ValidationError, StoreError) as error:
+        editform.failed("add")
         ss[_RESULT] = editform.save_refusal(error)
         return
-    editform.saved("add", signature)
     ss[_ROUND] = ss.get(_ROUND, 0) + 1
     editform.clear_add_form(kind)
     drafts.clear(f"add-{kind}")

@@ -36,21 +36,24 @@ def _add(editor: Editor, record: dict) -> None:
     entry = {"date": ss.get("fu_date"), "text": ss.get("fu_text") or "",
              "status": None if status in (None, KEEP) else status}
     ready, refused = photos.prepared(_files_key())
-    signature = (record["id"], str(entry["date"]), entry["text"], entry["status"], tuple(hash(p.full) for p in ready))
+    # Not the photos: the first save gave the form a fresh, empty photo picker, which the repeat then reads.
+    signature = (record["id"], str(entry["date"]), entry["text"], entry["status"])
     if editform.repeated("follow_up", signature):
         return  # the same entry, sent twice: saved once, and its message stands
     if refused:  # all or nothing: a follow-up is not saved without the photos the user meant to send with it
         ss[_RESULT] = ("error", ["没有保存，以下照片有问题（请去掉或换一张后再提交，督办内容仍在表单中）："] + refused)
         return
+    editform.saving("follow_up", signature)
     try:
         after = editor.add_follow_up(record["id"], entry, int(record["version"]), photos=ready)
     except StaleEditError as error:
+        editform.failed("follow_up")
         ss[_RESULT] = ("error", [f"没有保存：{error}。您填写的督办内容仍在表单中，可直接再次提交。"])
         return
     except (ValidationError, StoreError) as error:
+        editform.failed("follow_up")
         ss[_RESULT] = save_refusal(error)
         return
-    editform.saved("follow_up", signature)
     editform.rebase(after)  # the follow-up moved the point's version: the point's form follows
     ss["fu_text"], ss["fu_status"] = "", KEEP
     ss[_ROUND] = ss.get(_ROUND, 0) + 1  # a fresh, empty photo picker

@@ -179,14 +179,28 @@ def restorer(prefix: str, kind: str):
 
 
 def repeated(form: str, signature) -> bool:
-    """Whether this submit repeats the one just saved (the same values within 30 s): a double tap, or a phone
-    resending on a slow connection. It is the save already made, not a second one -- nor a clash with it."""
+    """Whether this submit repeats the one just saved: a double tap, or a phone resending on a slow connection. It
+    is the save already made, not a second one -- nor a clash with it. Within 3 s of a save every submit of the same
+    form counts (no one adds two points that fast: a second needs a new position); within 30 s the same values."""
     last = st.session_state.get(_RECENT, {}).get(form)
-    return last is not None and last[0] == signature and time.monotonic() - last[1] < 30
+    if last is None:
+        return False
+    age = time.monotonic() - last[1]
+    return age < 3 or (last[0] == signature and age < 30)
 
 
-def saved(form: str, signature) -> None:
-    st.session_state.setdefault(_RECENT, {})[form] = (signature, time.monotonic())
+def saving(form: str, signature) -> None:
+    """Mark a save as made *before* writing: a second submit can interrupt this callback after the write and
+    before anything later in it (Streamlit reruns at once), and must still find the mark. `failed` takes it back."""
+    recent = dict(st.session_state.get(_RECENT, {}))
+    recent[form] = (signature, time.monotonic())
+    st.session_state[_RECENT] = recent
+
+
+def failed(form: str) -> None:
+    recent = dict(st.session_state.get(_RECENT, {}))
+    recent.pop(form, None)
+    st.session_state[_RECENT] = recent
 
 
 def rebase(after: dict) -> None:

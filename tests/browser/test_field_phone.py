@@ -208,8 +208,8 @@ def test_a_reload_keeps_the_sign_in_and_offers_the_unsaved_draft(phone, server, 
     page.get_by_text("未保存的草稿（2 项）").wait_for()
     shoot(page, screenshot, "8_draft_offered")
     page.get_by_role("button", name="恢复草稿").click()
-    page.wait_for_function("document.querySelector('.st-key-af_name input').value === '村口路灯不亮'")
-    assert "老人出行不便" in page.locator(".st-key-af_description textarea").input_value()
+    page.wait_for_function("document.querySelector('.st-key-af_name input').value === '村口路灯不亮' && "
+                           "document.querySelector('.st-key-af_description textarea').value.includes('老人出行不便')")
     locate_me(page, wait_for_app)
     page.get_by_text("手机定位（精度约 12 米）").wait_for()
     page.get_by_text("不是同一个，仍然新增").click()  # the field day's point is right here
