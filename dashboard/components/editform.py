@@ -179,14 +179,10 @@ def restorer(prefix: str, kind: str):
 
 
 def repeated(form: str, signature) -> bool:
-    """Whether this submit repeats the one just saved: a double tap, or a phone resending on a slow connection. It
-    is the save already made, not a second one -- nor a clash with it. Within 3 s of a save every submit of the same
-    form counts (no one adds two points that fast: a second needs a new position); within 30 s the same values."""
+    """Whether this submit repeats the one just saved -- the same values within 30 s: a double tap, or a phone
+    resending on a slow connection. It is the save already made, not a second one, nor a clash with it."""
     last = st.session_state.get(_RECENT, {}).get(form)
-    if last is None:
-        return False
-    age = time.monotonic() - last[1]
-    return age < 3 or (last[0] == signature and age < 30)
+    return last is not None and last[0] == signature and time.monotonic() - last[1] < 30
 
 
 def saving(form: str, signature) -> None:
