@@ -54,8 +54,11 @@ def _add(editor: Editor, on_added) -> None:
     kind = ss.get(KIND)
     signature = (kind, tuple(sorted(editform.values(editform.ADD, kind).items())))
     position = coordinput.candidate("add")
-    if editform.repeated("add", signature) and (position is None or position == ss.get(_LAST_PLACE)):
-        return  # the same new point sent twice (its position already used by the first): added once
+    again, said = editform.repeated("add", signature)
+    if again and (position is None or position == ss.get(_LAST_PLACE)):
+        if said:  # the same new point sent twice (its position already used by the first): added once, said again
+            on_added(*said)
+        return
     if position is None:
         ss[_RESULT] = ("error", ["没有保存：还没有位置。请点「定位到我」、在地图上点击，或输入坐标后点「在地图上显示」。"])
         return
@@ -87,7 +90,9 @@ def _add(editor: Editor, on_added) -> None:
     drafts.clear(f"add-{kind}")
     coordinput.set_candidate("add", None)
     ss["add_text"], ss[SAME_ONE], ss[_LAST_KIND] = "", False, kind
-    on_added(point_id, position, f"已添加{model.kind_label(kind)}「{record.get('name')}」，可继续补充督办记录和照片。")
+    said = (point_id, position, f"已添加{model.kind_label(kind)}「{record.get('name')}」，可继续补充督办记录和照片。")
+    editform.saved("add", said)
+    on_added(*said)
 
 
 def _files_key() -> str:

@@ -38,8 +38,10 @@ def _add(editor: Editor, record: dict) -> None:
     ready, refused = photos.prepared(_files_key())
     # Not the photos: the first save gave the form a fresh, empty photo picker, which the repeat then reads.
     signature = (record["id"], str(entry["date"]), entry["text"], entry["status"])
-    if editform.repeated("follow_up", signature):
-        return  # the same entry, sent twice: saved once, and its message stands
+    again, said = editform.repeated("follow_up", signature)
+    if again:  # the same entry, sent twice: saved once; say so again
+        ss[_RESULT] = said or ("ok", ["这条督办记录已经保存。"])
+        return
     if refused:  # all or nothing: a follow-up is not saved without the photos the user meant to send with it
         ss[_RESULT] = ("error", ["没有保存，以下照片有问题（请去掉或换一张后再提交，督办内容仍在表单中）："] + refused)
         return
@@ -61,6 +63,7 @@ def _add(editor: Editor, record: dict) -> None:
     changed = f"，状态改为「{after['status']}」" if entry["status"] and entry["status"] == after["status"] else ""
     with_photos = f"（附照片 {len(ready)} 张）" if ready else ""
     ss[_RESULT] = ("ok", [f"已添加 {entry['date']} 的督办记录{with_photos}{changed}。"])
+    editform.saved("follow_up", ss[_RESULT])
 
 
 def _restore_text(values: dict[str, str]) -> None:

@@ -178,25 +178,38 @@ def restorer(prefix: str, kind: str):
     return restore
 
 
-def repeated(form: str, signature) -> bool:
+def repeated(form: str, signature) -> tuple[bool, object]:
     """Whether this submit repeats the one just saved -- the same values within 30 s: a double tap, or a phone
-    resending on a slow connection. It is the save already made, not a second one, nor a clash with it."""
+    resending on a slow connection -- and what the first save left to say. It is that save, not a second one, nor a
+    clash with it; and since the second submit cut short the run that would have shown the first's message, the
+    caller shows it again."""
     last = st.session_state.get(_RECENT, {}).get(form)
-    return last is not None and last[0] == signature and time.monotonic() - last[1] < 30
+    if last is not None and last[0] == signature and time.monotonic() - last[1] < 30:
+        return True, last[2]
+    return False, None
 
 
 def saving(form: str, signature) -> None:
     """Mark a save as made *before* writing: a second submit can interrupt this callback after the write and
-    before anything later in it (Streamlit reruns at once), and must still find the mark. `failed` takes it back."""
-    recent = dict(st.session_state.get(_RECENT, {}))
-    recent[form] = (signature, time.monotonic())
-    st.session_state[_RECENT] = recent
+    before anything later in it (Streamlit reruns at once), and must still find the mark. `failed` takes it back;
+    `saved` adds what the save has to say."""
+    _mark(form, (signature, time.monotonic(), None))
+
+
+def saved(form: str, said) -> None:
+    last = st.session_state.get(_RECENT, {}).get(form)
+    if last is not None:
+        _mark(form, (last[0], last[1], said))
 
 
 def failed(form: str) -> None:
+    _mark(form, None)
+
+
+def _mark(form: str, value) -> None:
     recent = dict(st.session_state.get(_RECENT, {}))
-    recent.pop(form, None)
-    st.session_state[_RECENT] = recent
+    recent[form] = value
+    st.session_state[_RECENT] = {k: v for k, v in recent.items() if v is not None}
 
 
 def rebase(after: dict) -> None:
