@@ -96,15 +96,13 @@ def as_of(points: pd.DataFrame, events: pd.DataFrame, day: dt.date) -> pd.DataFr
     settled = end[present.index].notna() & (end[present.index] <= iso)
     known = events[(events["date"] <= iso) & events["point_id"].isin(present["id"])]
     last = known.groupby("point_id")["status"].last()
+    # Before any recorded move: the status it has now if that is still open, else its kind's first status.
     first = present["kind"].map(lambda k: model.KINDS[k].statuses[0].label)
-    status = present["id"].map(last).fillna(first)
+    base = present["status"].where(present["stage"].isin(model.OPEN_STAGES), first)
+    status = present["id"].map(last).fillna(base)
     status = status.where(~settled, present["status"])
-    # A move logged to a finished status, with the point now open again and no 完成日期: it was settled then.
     present["status"] = status
     present["stage"] = [model.stage_of(k, s) or st for k, s, st in zip(present["kind"], status, present["stage"])]
-    # Open by the record but settled later: still open on `day` even if the last logged move was to a closed status.
-    reopened = ~settled & ~present["stage"].isin(model.OPEN_STAGES) & end[present.index].isna()
-    present.loc[reopened, "stage"] = present.loc[reopened, "stage"]
     return present
 
 
