@@ -157,6 +157,15 @@ def monthly(points: pd.DataFrame, today: dt.date, since: dt.date | None = None,
     })
 
 
+def responsible(points: pd.DataFrame) -> pd.Series:
+    """Per point, the list of 责任单位 it names: 未填写 when empty, and for a kind without the field its kind."""
+    has_field = points["kind"].map(lambda k: "responsible_unit" in model.KINDS[k].fields)
+    named = points["responsible_unit"].fillna("").map(
+        lambda text: [u.strip() for u in _UNIT_SEPARATORS.split(text) if u.strip()] or ["未填写"])
+    other = points["kind"].map(lambda k: [f"（{model.kind_label(k)}，不设责任单位）"])
+    return named.where(has_field, other)
+
+
 def _durations(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=["label", "n", "median_days", "p90_days"])
@@ -173,8 +182,7 @@ def durations(points: pd.DataFrame, unit_names) -> tuple[pd.DataFrame, pd.DataFr
                         - pd.to_datetime(started(finished), errors="coerce")).dt.days
     finished = finished[finished["days"].notna() & (finished["days"] >= 0)]
     finished["town"] = finished["unit_code"].map(lambda c: unit_names(c) if c else "其他")
-    units = finished.assign(responsible=finished["responsible_unit"].fillna("").map(
-        lambda text: [u.strip() for u in _UNIT_SEPARATORS.split(text) if u.strip()] or ["未填写"])).explode("responsible")
+    units = finished.assign(responsible=responsible(finished)).explode("responsible")
     overall = {"n": len(finished),
                "median_days": float(finished["days"].median()) if len(finished) else None,
                "p90_days": float(finished["days"].quantile(0.9)) if len(finished) else None}
