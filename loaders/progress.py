@@ -51,7 +51,7 @@ def entered(points: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     # A run ends at every move to another status; the start of the trailing run is the day after the last such move.
     other = mine[mine["status"] != mine["current"]].groupby("point_id")["date"].max()
     same = mine[mine["status"] == mine["current"]]
-    same = same[~(same["date"] < same["point_id"].map(other).fillna(""))]
+    same = same[~(same["date"] < same["point_id"].map(other).astype(object).fillna(""))]
     first = same.groupby("point_id")["date"].min()
     found = points["id"].map(first)
     later = found.notna() & (found.astype(str) > since)  # a move logged before registration changes nothing
@@ -99,7 +99,7 @@ def as_of(points: pd.DataFrame, events: pd.DataFrame, day: dt.date) -> pd.DataFr
     # Before any recorded move: the status it has now if that is still open, else its kind's first status.
     first = present["kind"].map(lambda k: model.KINDS[k].statuses[0].label)
     base = present["status"].where(present["stage"].isin(model.OPEN_STAGES), first)
-    status = present["id"].map(last).fillna(base)
+    status = present["id"].map(last).astype(object).fillna(base)
     status = status.where(~settled, present["status"])
     present["status"] = status
     present["stage"] = [model.stage_of(k, s) or st for k, s, st in zip(present["kind"], status, present["stage"])]
