@@ -7,6 +7,7 @@ import streamlit as st
 
 from loaders import model
 from loaders.figures import outcome_of
+from loaders.readable import person, when
 
 from .. import data
 from . import photos, selection
@@ -39,9 +40,14 @@ def rows(record: dict, unit_names: dict[str, str]) -> list[tuple[str, str]]:
             continue
         out.append((labels[key], _value(record.get(key))))
     out.append(("经纬度（WGS-84）", f"{record['lon']:.6f}, {record['lat']:.6f}"))
-    for key in ("id", "external_id", "updated_at", "updated_by"):
-        if record.get(key):
-            out.append((labels[key], _value(record.get(key))))
+    # The internal id is left out: the name says which point it is. The source's own number (外部编号) is what
+    # people quote back to the source, so it stays.
+    if not model.is_missing(record.get("external_id")):
+        out.append((labels["external_id"], _value(record["external_id"])))
+    if not model.is_missing(record.get("updated_at")):
+        out.append((labels["updated_at"], when(record["updated_at"])))
+    if not model.is_missing(record.get("updated_by")):
+        out.append((labels["updated_by"], person(record["updated_by"])))
     return out
 
 
@@ -72,7 +78,8 @@ def panel(point_id: str | None, unit_names: dict[str, str], in_view: bool) -> No
         elif entries:
             st.markdown("**跟踪督办记录**")
             for entry in entries:
-                head = " · ".join(md_text(v) for v in (entry.get("date"), entry.get("status"), entry.get("author")) if v)
+                head = " · ".join(md_text(v) for v in (entry.get("date"), entry.get("status"),
+                                                       entry.get("author") and person(entry["author"])) if v)
                 st.markdown(f"- **{head}**  \n  {md_text(entry.get('text'))}")
         pictures = photos.listed(point_id, version)
         if pictures:
@@ -100,7 +107,7 @@ def timeline(record: dict, follow_ups: list[dict], work: data.Work) -> list[Step
     if record.get("opened_on"):
         steps.append(Step(str(record["opened_on"]), "登记", "登记为问题点"))
     for entry in follow_ups:
-        head = " · ".join(str(v) for v in (entry.get("status"), entry.get("author")) if v)
+        head = " · ".join(v for v in (entry.get("status"), entry.get("author") and person(entry["author"])) if v)
         steps.append(Step(str(entry.get("date") or ""), "跟踪督办", f"{head}：{entry.get('text')}" if head
                           else str(entry.get("text"))))
     stage = model.stage_of(record["kind"], record["status"])
