@@ -55,6 +55,7 @@ def panel(point_id: str | None, unit_names: dict[str, str], in_view: bool) -> No
     with st.container(border=True):
         if not point_id:
             st.markdown("##### 点位详情")
+            _left_out()
             st.caption("点击地图上的点位，或在下方点位列表中选中一行，即可在这里查看它的情况和跟踪督办记录。"
                        "点击地图上的乡镇范围可只看该乡镇。")
             return
@@ -86,6 +87,15 @@ def panel(point_id: str | None, unit_names: dict[str, str], in_view: bool) -> No
             st.markdown(f"**照片**（{len(pictures)} 张）")
             photos.gallery(pictures, key="xz_detail_photo")
         st.button("关闭详情", on_click=selection.clear, key="xz_detail_close", icon=":material/close:")
+
+
+def _left_out() -> None:
+    """Say which point a filter change closed (selection.leave_if_filtered_out): said where its details were."""
+    point_id = selection.POINT.left_out()
+    record = data.point(point_id, data.version()) if point_id else None
+    if record is not None:
+        st.info(f"之前查看的「{md_text(record['name'])}」不符合新的筛选条件，已关闭它的详情；地图已回到筛选结果。",
+                icon=":material/filter_alt:")
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,8 @@ def render(kind: str | None = None) -> None:
     provider = base_selector()
     where = state.of_kind(kind)
     view = data.filtered(where)
+    if selection.leave_if_filtered_out(view.points["id"], filters.changed()):
+        st.session_state.pop(_VIEW, None)  # back to the results (the chosen towns' extent)
     selected = selection.current()
 
     st.html(PAGE_CSS)
