@@ -26,7 +26,7 @@ SHEET_PX = 1040
 PRINT_WIDTH_PX = 1400
 PRINT_ZOOM = round(SHEET_PX / PRINT_WIDTH_PX, 3)
 
-# Keeps --xz-print-width/--xz-print-zoom on the page's root at the main column's width on screen (never while the
+# Keeps --xz-print-width/--xz-print-zoom on the page's root at the main column's inner width on screen (never while the
 # page is laid out for print, when the width is the paper's). Installed once per browser tab.
 _MEASURE = """<script>
 (function (sheet) {
@@ -37,7 +37,9 @@ _MEASURE = """<script>
   function measure() {
     const main = doc.querySelector('[data-testid="stMainBlockContainer"]');
     if (!main || print.matches) return;
-    const width = Math.round(main.getBoundingClientRect().width);
+    const style = w.getComputedStyle(main);  // the width the sections get: the padding is dropped on paper
+    const width = Math.round(main.getBoundingClientRect().width - parseFloat(style.paddingLeft)
+                             - parseFloat(style.paddingRight));
     if (!width) return;
     doc.documentElement.style.setProperty("--xz-print-width", width + "px");
     doc.documentElement.style.setProperty("--xz-print-zoom", String(Math.min(1, sheet / width)));
@@ -72,7 +74,8 @@ CSS = f"""<style>
   [data-testid="stMainBlockContainer"] {{
     width: var(--xz-print-width, {PRINT_WIDTH_PX}px) !important;
     min-width: var(--xz-print-width, {PRINT_WIDTH_PX}px) !important; max-width: none !important;
-    margin: 0 !important; padding: 0 1rem !important; zoom: var(--xz-print-zoom, {PRINT_ZOOM});
+    margin: 0 !important; padding-left: 0 !important; padding-right: 0 !important; box-sizing: border-box !important;
+    zoom: var(--xz-print-zoom, {PRINT_ZOOM});
   }}
   [data-testid="stMetric"], [data-testid="stDataFrame"], [data-testid="stTable"], [data-testid="stVegaLiteChart"],
   [data-testid="stHorizontalBlock"], [data-testid="stElementContainer"]:has(iframe) {{

@@ -16,12 +16,12 @@ from loaders import export
 def _sheet(data: bytes):
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     header = [c.value for c in sheet[1]]
-    return header, [dict(zip(header, row)) for row in sheet.iter_rows(min_row=2)]
+    return [dict(zip(header, row)) for row in sheet.iter_rows(min_row=2)]
 
 
 def test_xlsx_points_have_date_cells_and_text_codes(store):
     points = store.points()
-    header, rows = _sheet(export.export_bytes(points, "xlsx", store.units()))
+    rows = _sheet(export.export_bytes(points, "xlsx", store.units()))
     first = rows[0]
     opened = [r["登记日期"] for r in rows if r["登记日期"].value is not None]
     resolved = [r["完成日期"] for r in rows if r["完成日期"].value is not None]
@@ -52,14 +52,14 @@ def test_csv_points_read_as_people_write_them(store):
 def test_an_unreadable_stored_date_is_kept_as_text_not_lost(store):
     points = store.points().head(2).copy()
     points.loc[points.index[0], "opened_on"] = "2023-02-30"  # written by an older version; not a date
-    _, rows = _sheet(export.export_bytes(points, "xlsx", store.units()))
+    rows = _sheet(export.export_bytes(points, "xlsx", store.units()))
     assert rows[0]["登记日期"].value == "2023-02-30" and rows[0]["登记日期"].data_type == "s"
     assert rows[1]["登记日期"].is_date
 
 
 @pytest.mark.parametrize("what", ["activities", "members"])
 def test_xlsx_records_dates_and_codes(store, what):
-    header, rows = _sheet(export.records_bytes(store, what, "xlsx"))
+    rows = _sheet(export.records_bytes(store, what, "xlsx"))
     assert rows
     if what == "activities":
         assert all(r["日期"].is_date and r["日期"].number_format == "yyyy-mm-dd" for r in rows)
