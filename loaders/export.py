@@ -6,6 +6,7 @@ dashboard hands them to a download button.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import json
 import sqlite3
@@ -16,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import cells, model
+from .readable import person, stamp_value, when, yes_no
 from .units import Units
 
 # Columns in the order people read them; internal bookkeeping columns are left out.
@@ -41,27 +43,88 @@ def chinese_headers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=model.COLUMN_LABELS)
 
 
+# Spreadsheet columns by their Chinese header (points and the activity/member tables share these words).
+STAMP_COLUMNS = ("创建时间", "更新时间")
+FLAG_COLUMNS = ("演示数据",)
+PERSON_COLUMNS = ("更新人",)
+# 12-digit administrative codes: text, or Excel shows 4.20607E+11 (and writes that back when the file is saved).
+CODE_COLUMNS = ("乡镇代码",)
+
+
+def _date_columns() -> set[str]:
+    from .consultation import ACTIVITY_FIELDS
+
+    fields = [*model.FIELDS.values(), *ACTIVITY_FIELDS.values()]
+    return {f.label for f in fields if f.type == "date"}
+
+
+def for_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """What a spreadsheet shows: 是/否 for flags, 「系统导入」 for the account that loaded the bundled data, time
+    stamps to the minute (2026-12-03 16:33). GeoJSON and GeoPackage, read by programs, keep the stored values."""
+    frame = frame.copy()
+    for column in FLAG_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].map(yes_no).astype(object)
+    for column in PERSON_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].map(lambda v: "" if model.is_missing(v) else person(v)).astype(object)
+    for column in STAMP_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].map(when).astype(object)
+    return frame
+
+
 def to_csv(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a byte-order mark (so Excel on Windows does not read it as GBK); text that Excel would run as a
-    formula gets a leading apostrophe (`cells.neutralise`), which the import takes off again."""
-    frame = chinese_headers(frame)
+    formula gets a leading apostrophe (`cells.neutralise`), which the import takes off again.
+
+    Codes stay plain digits. Excel opening a CSV guesses each cell's type whatever the encoding (the BOM only tells
+    it UTF-8): a 12-digit 乡镇代码 becomes a number shown as 4.20607E+11, and saving the file back writes that text.
+    Every way of forcing text in a CSV is worse: ="…" is a formula (what `cells.neutralise` exists to stop), and a
+    leading apostrophe, tab or invisible character changes the value for every other program. So the CSV is the
+    plain table for programs and the import (which reads the town from 乡镇, the column before the code); people
+    using Excel get the XLSX, where the code is a text cell."""
+    frame = for_people(chinese_headers(frame))
     text_columns = frame.select_dtypes(include=["object", "string"]).columns
     frame[text_columns] = frame[text_columns].map(cells.neutralise)
     return frame.to_csv(index=False).encode("utf-8-sig")
 
 
+def _as_date(value) -> dt.date | str | None:
+    """An ISO date as a date (an Excel date cell); anything else as it was, so nothing is lost."""
+    if model.is_missing(value):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return value
+
+
 def to_xlsx(frame: pd.DataFrame, sheet_name: str = "点位") -> bytes:
-    """One sheet with Chinese headers. Every text cell is a string cell: openpyxl would store text beginning with
-    "=" as a live formula, so those cells are switched back to strings before saving."""
+    """One sheet with Chinese headers. Dates and time stamps are Excel dates (they sort and filter as dates); every
+    text cell is a string cell: openpyxl would store text beginning with "=" as a live formula, so those cells are
+    switched back to strings before saving; codes are text cells in a text-formatted column."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     buffer = io.BytesIO()
-    frame = chinese_headers(frame)
+    frame = for_people(chinese_headers(frame))
     # XML 1.0 cannot carry control characters: a value written before input was cleaned would make openpyxl refuse
     # the whole file. They are invisible, so the cell loses nothing a reader sees.
     text_columns = frame.select_dtypes(include=["object", "string"]).columns
     frame[text_columns] = frame[text_columns].map(
         lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+    formats = {}
+    for column in _date_columns().intersection(frame.columns):
+        frame[column] = frame[column].map(_as_date).astype(object)
+        formats[column] = "yyyy-mm-dd"
+    for column in STAMP_COLUMNS:
+        if column in frame:
+            frame[column] = [stamp_value(v) or (v or None) for v in frame[column]]
+            formats[column] = "yyyy-mm-dd hh:mm"
+    for column in CODE_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].map(lambda v: None if model.is_missing(v) else str(v)).astype(object)
+            formats[column] = "@"
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, index=False, sheet_name=sheet_name)
         sheet = writer.sheets[sheet_name]
@@ -70,9 +133,15 @@ def to_xlsx(frame: pd.DataFrame, sheet_name: str = "点位") -> bytes:
                 if cell.data_type == "f":
                     cell.data_type = "s"
         sheet.freeze_panes = "A2"
-        for cells in sheet.columns:
-            width = max(len(str(c.value or "")) for c in cells[:200])
-            sheet.column_dimensions[cells[0].column_letter].width = min(max(8, width * 1.6), 60)
+        for column in sheet.columns:
+            header = column[0].value
+            for cell in column[1:]:
+                if header in formats and cell.value is not None:
+                    cell.number_format = formats[header]
+            width = max(len(str(c.value or "")) for c in column[:200])
+            if header in STAMP_COLUMNS:
+                width = 16
+            sheet.column_dimensions[column[0].column_letter].width = min(max(8, width * 1.6), 60)
     return buffer.getvalue()
 
 

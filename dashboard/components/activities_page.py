@@ -15,7 +15,7 @@ from loaders.filters import Filter
 
 from .. import data, mapview
 from ..pointlayer import clicked_row, points_layer
-from . import activity_detail, activity_filters, kpis, layer_page, record_exports
+from . import activity_detail, activity_filters, kpis, layer_page, printing, record_exports
 from .safe import md_text
 from .selection import ACTIVITY, POINT
 
@@ -124,6 +124,7 @@ def render() -> None:
     selected = ACTIVITY.current()
 
     st.html(layer_page.PAGE_CSS)
+    printing.inject()  # on paper: map, KPIs and tables, no sidebar or buttons
     st.markdown(f"### {layer_page.TITLE} · 协商活动")
     st.caption(md_text(state.describe(units, work.group_names)) + f"　|　共 {len(shown)} 场活动")
     if shown["sample"].any():

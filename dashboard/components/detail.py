@@ -7,6 +7,7 @@ import streamlit as st
 
 from loaders import model
 from loaders.figures import outcome_of
+from loaders.readable import person, when
 
 from .. import data
 from . import photos, selection
@@ -39,9 +40,14 @@ def rows(record: dict, unit_names: dict[str, str]) -> list[tuple[str, str]]:
             continue
         out.append((labels[key], _value(record.get(key))))
     out.append(("经纬度（WGS-84）", f"{record['lon']:.6f}, {record['lat']:.6f}"))
-    for key in ("id", "external_id", "updated_at", "updated_by"):
-        if record.get(key):
-            out.append((labels[key], _value(record.get(key))))
+    # The internal id is left out: the name says which point it is. The source's own number (外部编号) is what
+    # people quote back to the source, so it stays.
+    if not model.is_missing(record.get("external_id")):
+        out.append((labels["external_id"], _value(record["external_id"])))
+    if not model.is_missing(record.get("updated_at")):
+        out.append((labels["updated_at"], when(record["updated_at"])))
+    if not model.is_missing(record.get("updated_by")):
+        out.append((labels["updated_by"], person(record["updated_by"])))
     return out
 
 
@@ -49,6 +55,7 @@ def panel(point_id: str | None, unit_names: dict[str, str], in_view: bool) -> No
     with st.container(border=True):
         if not point_id:
             st.markdown("##### 点位详情")
+            _left_out()
             st.caption("点击地图上的点位，或在下方点位列表中选中一行，即可在这里查看它的情况和跟踪督办记录。"
                        "点击地图上的乡镇范围可只看该乡镇。")
             return
@@ -72,13 +79,23 @@ def panel(point_id: str | None, unit_names: dict[str, str], in_view: bool) -> No
         elif entries:
             st.markdown("**跟踪督办记录**")
             for entry in entries:
-                head = " · ".join(md_text(v) for v in (entry.get("date"), entry.get("status"), entry.get("author")) if v)
+                head = " · ".join(md_text(v) for v in (entry.get("date"), entry.get("status"),
+                                                       entry.get("author") and person(entry["author"])) if v)
                 st.markdown(f"- **{head}**  \n  {md_text(entry.get('text'))}")
         pictures = photos.listed(point_id, version)
         if pictures:
             st.markdown(f"**照片**（{len(pictures)} 张）")
             photos.gallery(pictures, key="xz_detail_photo")
         st.button("关闭详情", on_click=selection.clear, key="xz_detail_close", icon=":material/close:")
+
+
+def _left_out() -> None:
+    """Say which point a filter change closed (selection.leave_if_filtered_out): said where its details were."""
+    point_id = selection.POINT.left_out()
+    record = data.point(point_id, data.version()) if point_id else None
+    if record is not None:
+        st.info(f"之前查看的「{md_text(record['name'])}」不符合新的筛选条件，已关闭它的详情；地图已回到筛选结果。",
+                icon=":material/filter_alt:")
 
 
 @dataclass(frozen=True)
@@ -100,7 +117,7 @@ def timeline(record: dict, follow_ups: list[dict], work: data.Work) -> list[Step
     if record.get("opened_on"):
         steps.append(Step(str(record["opened_on"]), "登记", "登记为问题点"))
     for entry in follow_ups:
-        head = " · ".join(str(v) for v in (entry.get("status"), entry.get("author")) if v)
+        head = " · ".join(v for v in (entry.get("status"), entry.get("author") and person(entry["author"])) if v)
         steps.append(Step(str(entry.get("date") or ""), "跟踪督办", f"{head}：{entry.get('text')}" if head
                           else str(entry.get("text"))))
     stage = model.stage_of(record["kind"], record["status"])

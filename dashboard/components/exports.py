@@ -14,6 +14,9 @@ from .. import data
 FORMATS = (("csv", "CSV", "text/csv"),
            ("xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
            ("geojson", "GeoJSON", "application/geo+json"))
+# What each file is for (see loaders/export.to_csv: Excel turns a CSV's 12-digit codes into 4.20607E+11).
+USES = {"csv": "纯文本表格，供其他软件读取；在 Excel 中查看请用「导出 Excel」，日期和乡镇代码保持原样",
+        "xlsx": "Excel 表格：日期为日期格式，乡镇代码为文本", "geojson": "供 GIS 软件使用"}
 
 
 def file_name(fmt: str, kind: str | None = None, today: dt.date | None = None) -> str:
@@ -33,4 +36,4 @@ def buttons(where: Filter, kind: str | None, total: int) -> None:
         column.download_button(f"导出 {label}", data=functools.partial(export_data, where, fmt),
                                file_name=file_name(fmt, kind), mime=mime, on_click="ignore", disabled=total == 0,
                                width="stretch", icon=":material/download:", key=f"xz_export_{fmt}",
-                               help=f"导出当前筛选的 {total} 个点位")
+                               help=f"导出当前筛选的 {total} 个点位（{USES[fmt]}）")

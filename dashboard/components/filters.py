@@ -4,6 +4,10 @@ The state is a `loaders.filters.Filter`, the one filter language of the pages, t
 module docstring lists the URL keys: unit, kind, stage, status, q, from, to). The sidebar reads the URL with
 `Filter.from_query`, writes it back with `Filter.to_query`; values that cannot be understood are ignored with a
 notice, never an error. Only the 17 network units are offered; kinds only on 总览.
+
+Switching pages (the menu drops the query string) carries the filter over where it applies: towns, stages,
+keyword, dates, and the statuses the new page's kind has; a status it does not have is dropped and the page says
+so (`carry`).
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ _PENDING = "_xz_pending_filters"
 _PAGE = "_xz_filters_page"
 _LAST = "_xz_last_filters"
 _NOTICE = "_xz_filter_notice"
+_CHANGED = "_xz_filters_changed"
 
 
 def set_query(values: dict[str, str], managed: tuple[str, ...]) -> None:
@@ -56,6 +61,28 @@ def reset() -> None:
     _apply(Filter())
 
 
+def carry(last: Filter, fixed_kind: str | None) -> tuple[Filter, str | None]:
+    """The filter a page of `fixed_kind` (None: 总览) takes over from the page before, and a notice (Chinese) naming
+    the statuses it dropped because that kind has none of them under the chosen stages."""
+    grouped = model.statuses_by_stage([fixed_kind] if fixed_kind else None)
+    allowed = {s for stage, group in grouped.items() if not last.stages or stage in last.stages for s in group}
+    kept = tuple(s for s in last.statuses if s in allowed)
+    dropped = [s for s in last.statuses if s not in allowed]
+    state = Filter(unit_codes=last.unit_codes, stages=last.stages, statuses=kept, keyword=last.keyword,
+                   date_from=last.date_from, date_to=last.date_to)
+    if not dropped:
+        return state, None
+    page = model.kind_label(fixed_kind) if fixed_kind else "总览"
+    quoted = "、".join(f"“{s}”" for s in dropped)
+    return state, f"已切换到{page}：状态筛选{quoted}不适用，已取消"
+
+
+def changed() -> bool:
+    """Whether this run's filter differs from the one the last run drew (a change by hand, a map click, another
+    page's); False on a session's first page, whose filter came from its link."""
+    return bool(st.session_state.get(_CHANGED))
+
+
 def sidebar(units: Units, fixed_kind: str | None, date_bounds: tuple[dt.date, dt.date]) -> Filter:
     """Draw the filters in the sidebar and return their state (kinds empty on a page of one kind: see
     `Filter.of_kind`); keeps the URL in step."""
@@ -69,10 +96,11 @@ def sidebar(units: Units, fixed_kind: str | None, date_bounds: tuple[dt.date, dt
             state, problems = Filter.from_query(st.query_params, network, fixed_kind)
             if problems:
                 ss[_NOTICE] = "链接中的部分筛选条件无法识别，已忽略：" + "、".join(problems)
-        else:  # switching pages keeps the towns, keyword and dates
-            last = ss.get(_LAST, Filter())
-            state = Filter(unit_codes=last.unit_codes, keyword=last.keyword, date_from=last.date_from,
-                           date_to=last.date_to)
+        else:
+            state, dropped = carry(ss.get(_LAST, Filter()), fixed_kind)
+            if dropped:
+                ss[_NOTICE] = dropped
+                st.toast(md_text(dropped), icon="ℹ️")
         _apply(state)
     ss[_PAGE] = page
 
@@ -108,6 +136,7 @@ def sidebar(units: Units, fixed_kind: str | None, date_bounds: tuple[dt.date, dt
 
     state = Filter(kinds=() if fixed_kind else tuple(kinds), unit_codes=tuple(unit_codes), statuses=tuple(statuses),
                    stages=tuple(stages), keyword=(keyword or "").strip(), date_from=date_from, date_to=date_to)
+    ss[_CHANGED] = _LAST in ss and ss[_LAST] != state
     ss[_LAST] = state
     set_query(state.to_query(network), QUERY_KEYS)
     return state

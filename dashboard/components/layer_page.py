@@ -13,7 +13,7 @@ from loaders.units import Units
 
 from .. import basemaps, data, mapview
 from ..pointlayer import clicked_row
-from . import banner, detail, exports, filters, kpis, pointtable, progress_strip, selection, unit_stages
+from . import banner, detail, exports, filters, kpis, pointtable, printing, progress_strip, selection, unit_stages
 from .safe import md_text
 
 BASE_KEY = "xz_base"
@@ -110,9 +110,12 @@ def render(kind: str | None = None) -> None:
     provider = base_selector()
     where = state.of_kind(kind)
     view = data.filtered(where)
+    if selection.leave_if_filtered_out(view.points["id"], filters.changed()):
+        st.session_state.pop(_VIEW, None)  # back to the results (the chosen towns' extent)
     selected = selection.current()
 
     st.html(PAGE_CSS)
+    printing.inject()  # on paper: map, KPIs and tables, no sidebar or buttons
     st.markdown(f"### {TITLE} · {model.kind_label(kind) if kind else '总览'}")
     st.caption(md_text(state.describe(units, kind)) + f"　|　共 {view.total} 个点位")
     banner.sample_banner(view)

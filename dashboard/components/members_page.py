@@ -15,7 +15,7 @@ import streamlit as st
 from loaders.filters import DATE_MAX, DATE_MIN, ActivityFilter, parse_date
 
 from .. import data, mapview
-from . import activity_filters, kpis, layer_page, record_exports
+from . import activity_filters, kpis, layer_page, printing, record_exports
 from .filters import set_query
 from .safe import md_text
 from .selection import Selection
@@ -162,6 +162,7 @@ def render() -> None:
     chosen = GROUP.current()
 
     st.html(layer_page.PAGE_CSS)
+    printing.inject()  # on paper: map, KPIs and tables, no sidebar or buttons
     st.markdown(f"### {layer_page.TITLE} · 委员履职")
     st.caption(f"统计期间：{_describe(since, until)}　|　{len(members):,} 名委员，{len(groups)} 个委员活动组")
     if members["sample"].any():

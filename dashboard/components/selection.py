@@ -17,6 +17,7 @@ class Selection:
     def __init__(self, name: str, param: str):
         self.key, self.param = f"_xz_selected_{name}", param
         self._center, self._loaded = f"_xz_center_{name}", f"_xz_selected_{name}_loaded"
+        self._left = f"_xz_left_{name}"
 
     def select(self, record_id: str | None, center: bool = False) -> None:
         st.session_state[self.key] = record_id
@@ -38,6 +39,22 @@ class Selection:
                 ss[self._center] = value
         return ss.get(self.key)
 
+    def leave_if_filtered_out(self, shown_ids, filter_changed: bool) -> bool:
+        """After a filter change that leaves the open record out, close it and remember which it was (`left_out`
+        tells the panel, once); True when it did, so the page moves the map back to the results. A record opened in
+        this very run (a link from another page, waiting to be centred on) stays open."""
+        ss = st.session_state
+        selected = self.current()
+        if not (selected and filter_changed) or ss.get(self._center) == selected or (shown_ids == selected).any():
+            return False
+        self.clear()
+        ss[self._left] = selected
+        return True
+
+    def left_out(self) -> str | None:
+        """The record `leave_if_filtered_out` closed in this run, once."""
+        return st.session_state.pop(self._left, None)
+
     def take_center_request(self) -> str | None:
         """The record to centre on in this run (after a table selection or a shared link), once."""
         return st.session_state.pop(self._center, None)
@@ -56,4 +73,5 @@ POINT = Selection("point", "point")
 ACTIVITY = Selection("activity", "activity")
 SELECTED = POINT.key
 select, clear, current = POINT.select, POINT.clear, POINT.current
+leave_if_filtered_out = POINT.leave_if_filtered_out
 take_center_request, sync_url = POINT.take_center_request, POINT.sync_url
