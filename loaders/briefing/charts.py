@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ def months(monthly: pd.DataFrame, faces: dict[str, Face]) -> bytes:
     line = axes.twinx()
     line.plot(frame.index, frame["open_end"], color="#e4572e", marker="o", markersize=2.5, linewidth=1.2,
               label="月末未办结（右轴）")
-    step = max(1, len(frame) // 12)
+    step = max(1, math.ceil(len(frame) / 8))  # at most 8 month labels: they stay apart at this size
     axes.set_xticks(frame.index[::step], frame["month"][::step], fontproperties=small, rotation=0)
     for ax in (axes, line):
         for tick in ax.get_yticklabels():

@@ -77,7 +77,7 @@ def gather(store, where: Filter, kind: str | None, faces: dict[str, Face], today
         title=TITLE,
         subject=model.kind_label(kind) if kind else "总览",
         date=today,
-        filter_text=where.describe(units, kind),
+        filter_text=where.describe(units),
         kpis=kpis(store, where, points, report),
         map_png=mapimage.render(store.geography(), points, overdue_ids, where, faces),
         map_note=mapimage.NOTE,
@@ -129,7 +129,7 @@ def towns_table(points: pd.DataFrame, overdue_ids: set, units) -> Table:
 
 def overdue_table(overdue: pd.DataFrame) -> Table:
     header = ["名称", "类型", "状态", "乡镇", "责任单位", "应办结", "逾期天数"]
-    rows = [[plain(r["name"], 60), model.kind_label(r["kind"]), plain(r["status"]), plain(r["unit_name"]),
+    rows = [[plain(r["name"]), model.kind_label(r["kind"]), plain(r["status"]), plain(r["unit_name"]),
              plain(r["responsible_unit"], 40), plain(r["due"]), str(int(r["days_over"]))]
             for r in overdue.head(MAX_OVERDUE).to_dict("records")]
     note = "当前筛选没有逾期点位" if overdue.empty else (
@@ -179,6 +179,6 @@ def recent_follow_ups(store, points: pd.DataFrame, units, limit: int = RECENT_FO
         point = names.loc[point_id]
         town = units.short(point["unit_code"], "其他") if point["unit_code"] else "其他"
         thumbs = [store.photo_bytes(p, thumb=True) for p in photos.get(fid, [])[:PHOTOS_PER_FOLLOW_UP]]
-        entries.append(FollowUp(plain(date), f"{plain(point['name'], 60)}（{town}）", plain(status), plain(author, 20),
+        entries.append(FollowUp(plain(date), f"{plain(point['name'])}（{town}）", plain(status), plain(author, 20),
                                 plain(text, MAX_TEXT), [t for t in thumbs if t]))
     return entries

@@ -1,8 +1,9 @@
 """The briefing as an A4 PDF (fpdf2): 宋体 text, 黑体 headings, the fonts embedded (subset), 第 N 页 / 共 M 页.
 
 fpdf2 never reads text as markup (markdown stays off), so a name such as `{{x}}<script>` prints as itself. The page
-count is known only after layout, and fpdf2's own alias for it ("{nb}") would also replace those letters in a
-point's name, so the document is laid out twice instead: once to count, once with the count in every footer."""
+count is known only after layout, and fpdf2's own alias for it ("{nb}", on by default) would also replace those
+letters in a point's name; so the alias is switched off and the document laid out twice: once to count, once with
+the count in every footer."""
 from __future__ import annotations
 
 import io
@@ -31,6 +32,7 @@ class _Document(FPDF):
         self.set_title(briefing.title)
         self.set_creator("襄州一线协商地图")
         self.set_lang("zh-CN")
+        self.alias_nb_pages(None)  # on by default: "{nb}" in a point's name would print as the page count
 
     def header(self):
         if self.page_no() > 1:
@@ -47,8 +49,10 @@ class _Document(FPDF):
         self.cell(0, 6, f"第 {self.page_no()} 页 / 共 {total} 页", align="C")
 
     # Building blocks --------------------------------------------------------------------------------------------
-    def heading(self, text: str, number: int):
-        if self.will_page_break(30):
+    def heading(self, text: str, number: int, room: float = 30):
+        """A numbered section heading, on a new page unless `room` mm (the heading and what must follow it on the
+        same page) fit below."""
+        if self.will_page_break(room):
             self.add_page()
         self.ln(3)
         self.set_font("hei", "B", 14)
@@ -121,10 +125,11 @@ def _layout(briefing: Briefing, faces: dict[str, Face], total: int | None) -> _D
     pdf.heading("点位分布图", 2)
     pdf.image_bytes(briefing.map_png, pdf.epw * 0.96)
 
-    pdf.heading("分乡镇（街道）统计", 3)
+    # A short table stays on one page with its heading; a long one starts with a few rows under it.
+    pdf.heading("分乡镇（街道）统计", 3, room=15 + 7 * min(len(briefing.towns.rows) + 1, 8))
     pdf.table_of(briefing.towns)
 
-    pdf.heading("逾期点位", 4)
+    pdf.heading("逾期点位", 4, room=45)
     pdf.paragraph(f"办理时限：{briefing.limits_text}", SMALL)
     pdf.ln(1)
     pdf.table_of(briefing.overdue, (30, 10, 12, 10, 22, 14, 10))
