@@ -2,8 +2,7 @@
 
 fpdf2 never reads text as markup (markdown stays off), so a name such as `{{x}}<script>` prints as itself. The page
 count is known only after layout, and fpdf2's own alias for it ("{nb}", on by default) would also replace those
-letters in a point's name; so the alias is switched off and the document laid out twice: once to count, once with
-the count in every footer."""
+letters in a point's name; so the alias is switched off and the page numbers are written on each page at the end."""
 from __future__ import annotations
 
 import io
@@ -21,9 +20,9 @@ HEADING_FILL = (226, 232, 240)
 
 
 class _Document(FPDF):
-    def __init__(self, briefing: Briefing, faces: dict[str, Face], total: int | None):
+    def __init__(self, briefing: Briefing, faces: dict[str, Face]):
         super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.briefing, self.total = briefing, total
+        self.briefing = briefing
         self.add_font("song", "", faces["song"].path, collection_font_number=faces["song"].index)
         self.add_font("hei", "", faces["hei"].path, collection_font_number=faces["hei"].index)
         self.add_font("hei", "B", faces["hei_bold"].path, collection_font_number=faces["hei_bold"].index)
@@ -42,11 +41,18 @@ class _Document(FPDF):
             self.ln(8)
             self.set_text_color(0)
 
-    def footer(self):
-        self.set_y(-12)
-        self.set_font("song", size=SMALL)
-        total = self.total if self.total is not None else "?"
-        self.cell(0, 6, f"第 {self.page_no()} 页 / 共 {total} 页", align="C")
+    def number_pages(self):
+        """第 N 页 / 共 M 页 on every page, once all are laid out (fpdf2 lets a page be written to again)."""
+        self.set_auto_page_break(False)
+        total = self.pages_count
+        for number in range(1, total + 1):
+            self.page = number
+            self.set_xy(self.l_margin, self.h - 12)
+            # fpdf2 writes a font change only when the font differs from the last one set -- on whichever page that
+            # was; switching away and back puts the footer's font into this page's own content.
+            self.set_font("hei", size=SMALL)
+            self.set_font("song", size=SMALL)
+            self.cell(0, 6, f"第 {number} 页 / 共 {total} 页", align="C")
 
     # Building blocks --------------------------------------------------------------------------------------------
     def heading(self, text: str, number: int, room: float = 30):
@@ -103,8 +109,8 @@ class _Document(FPDF):
 _NUMERALS = "〇一二三四五六七八九十"
 
 
-def _layout(briefing: Briefing, faces: dict[str, Face], total: int | None) -> _Document:
-    pdf = _Document(briefing, faces, total)
+def render(briefing: Briefing, faces: dict[str, Face]) -> bytes:
+    pdf = _Document(briefing, faces)
     pdf.add_page()
     pdf.set_font("hei", "B", 20)
     pdf.multi_cell(0, 11, briefing.title, align="C", new_x="LMARGIN", new_y="NEXT")
@@ -147,9 +153,5 @@ def _layout(briefing: Briefing, faces: dict[str, Face], total: int | None) -> _D
         pdf.paragraph("当前筛选的点位没有跟踪督办记录。")
     for entry in briefing.follow_ups:
         pdf.follow_up(entry)
-    return pdf
-
-
-def render(briefing: Briefing, faces: dict[str, Face]) -> bytes:
-    pages = _layout(briefing, faces, None).pages_count
-    return bytes(_layout(briefing, faces, pages).output())
+    pdf.number_pages()
+    return bytes(pdf.output())
