@@ -18,6 +18,7 @@ import streamlit as st
 from loaders import clock, config, coords, deadlines, model
 from loaders.filters import Filter
 from loaders.geography import area_km2
+from loaders.progress import COLUMNS as PROGRESS_COLUMNS
 from loaders.progress import Report, overdue_days, report
 from loaders.store import Store, open_store
 from loaders.units import Units
@@ -117,6 +118,21 @@ def limits() -> deadlines.Limits:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _progress(path: str, data_version: int, key: tuple, today: dt.date) -> Report:
     return report(_store(path), _filter_from_key(key), today)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _as_of_inputs(path: str, data_version: int, key: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    columns = tuple(dict.fromkeys((*PROGRESS_COLUMNS, "lon", "lat", "village", "sample")))
+    points = _store(path).points(_filter_from_key(key), columns=columns).reset_index(drop=True)
+    events, _ = _timing(path, data_version)
+    return points, events[events["point_id"].isin(points["id"])]
+
+
+def as_of_inputs(where: Filter) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The points `where` selects whatever their status now, and their status moves: what
+    `loaders.progress.as_of` needs to show a past day."""
+    key = _filter_key(where.but(statuses=(), stages=()))
+    return _as_of_inputs(str(config.store_location()), version(), key)
 
 
 def progress(where: Filter) -> Report:

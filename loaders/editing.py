@@ -182,10 +182,14 @@ class Editor:
         user = self.require_admin("替换乡镇（街道）范围")
         return self.store.replace_areas(areas, basis, user.name)
 
-    def set_deadlines(self, limits) -> None:
-        """Store new time limits (`loaders.deadlines.Limits`) for every page, server and the 大屏."""
+    def set_deadlines(self, limits: deadlines.Limits, expected: deadlines.Limits | None = None) -> None:
+        """Store new time limits for every page, server and the 大屏. `expected`: the limits the form started from;
+        refused when another admin changed them meanwhile (their change is not silently overwritten)."""
         user = self.require_admin("修改办理时限")
-        deadlines.save(self.store, limits, user.name)
+        with self.store.transaction():
+            if expected is not None and deadlines.limits(self.store) != expected:
+                raise StoreError("另一位管理员刚刚修改了办理时限，请刷新页面查看后再改；本次修改没有保存")
+            deadlines.save(self.store, limits, user.name)
 
     # The consultation work: activities and members follow the town rule of points ----------------------------
     def add_activity(self, record: dict) -> str:

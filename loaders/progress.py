@@ -51,7 +51,7 @@ def entered(points: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     # A run ends at every move to another status; the start of the trailing run is the day after the last such move.
     other = mine[mine["status"] != mine["current"]].groupby("point_id")["date"].max()
     same = mine[mine["status"] == mine["current"]]
-    same = same[~(same["date"] < same["point_id"].map(other).fillna(""))]
+    same = same[~(same["date"] < same["point_id"].map(other).astype(object).fillna(""))]
     first = same.groupby("point_id")["date"].min()
     found = points["id"].map(first)
     later = found.notna() & (found.astype(str) > since)  # a move logged before registration changes nothing
@@ -99,7 +99,7 @@ def as_of(points: pd.DataFrame, events: pd.DataFrame, day: dt.date) -> pd.DataFr
     # Before any recorded move: the status it has now if that is still open, else its kind's first status.
     first = present["kind"].map(lambda k: model.KINDS[k].statuses[0].label)
     base = present["status"].where(present["stage"].isin(model.OPEN_STAGES), first)
-    status = present["id"].map(last).fillna(base)
+    status = present["id"].map(last).astype(object).fillna(base)
     status = status.where(~settled, present["status"])
     present["status"] = status
     present["stage"] = [model.stage_of(k, s) or st for k, s, st in zip(present["kind"], status, present["stage"])]
@@ -157,6 +157,15 @@ def monthly(points: pd.DataFrame, today: dt.date, since: dt.date | None = None,
     })
 
 
+def responsible(points: pd.DataFrame) -> pd.Series:
+    """Per point, the list of 责任单位 it names: 未填写 when empty, and for a kind without the field its kind."""
+    has_field = points["kind"].map(lambda k: "responsible_unit" in model.KINDS[k].fields)
+    named = points["responsible_unit"].fillna("").map(
+        lambda text: [u.strip() for u in _UNIT_SEPARATORS.split(text) if u.strip()] or ["未填写"])
+    other = points["kind"].map(lambda k: [f"（{model.kind_label(k)}，不设责任单位）"])
+    return named.where(has_field, other)
+
+
 def _durations(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=["label", "n", "median_days", "p90_days"])
@@ -173,8 +182,7 @@ def durations(points: pd.DataFrame, unit_names) -> tuple[pd.DataFrame, pd.DataFr
                         - pd.to_datetime(started(finished), errors="coerce")).dt.days
     finished = finished[finished["days"].notna() & (finished["days"] >= 0)]
     finished["town"] = finished["unit_code"].map(lambda c: unit_names(c) if c else "其他")
-    units = finished.assign(responsible=finished["responsible_unit"].fillna("").map(
-        lambda text: [u.strip() for u in _UNIT_SEPARATORS.split(text) if u.strip()] or ["未填写"])).explode("responsible")
+    units = finished.assign(responsible=responsible(finished)).explode("responsible")
     overall = {"n": len(finished),
                "median_days": float(finished["days"].median()) if len(finished) else None,
                "p90_days": float(finished["days"].quantile(0.9)) if len(finished) else None}

@@ -172,13 +172,18 @@ class SQLStore(ConsultationStore, PhotoStore, SettingsStore, Store):
         may give in the past) and from audited edits (the day they were saved, Beijing time); oldest first."""
         with self._read() as c:
             logged = c.execute("SELECT point_id, date, status FROM follow_ups WHERE status IS NOT NULL").fetchall()
-            edits = c.execute("SELECT point_id, at, after FROM audit WHERE action IN ('update', 'revert') "
-                              "AND point_id IS NOT NULL ORDER BY fid").fetchall()
+            edits = c.execute("SELECT point_id, at, action, after FROM audit WHERE action IN "
+                              "('update', 'revert', 'follow_up') AND point_id IS NOT NULL ORDER BY fid").fetchall()
         rows = [(p, str(d)[:10], s) for p, d, s in logged]
-        for point_id, at, after in edits:
+        by_follow_up = None  # (point, status) of the follow-up just logged: its status edit is dated by the follow-up
+        for point_id, at, action, after in edits:
             status = parse_json(after, {}).get("status")
-            if status:
+            if action == "follow_up":
+                by_follow_up = (point_id, status)
+                continue
+            if status and by_follow_up != (point_id, status):
                 rows.append((point_id, str(at)[:10], status))
+            by_follow_up = None
         frame = pd.DataFrame.from_records(rows, columns=["point_id", "date", "status"])
         return frame.sort_values("date", kind="stable").reset_index(drop=True)
 

@@ -49,6 +49,17 @@ def test_map_pages_draw_every_hostile_name_literally(hostile_store_path, kind):
     assert set(table["名称"]) <= set(stored_names(store, kind))
 
 
+def test_the_progress_page_lists_hostile_names_and_units_as_text(hostile_store_path):
+    store = GeoPackageStore(hostile_store_path)
+    at = run("views/progress.py")
+    assert names_on_map(map_args(at)) == stored_names(store)  # the map of today: every point, unchanged
+    overdue = next(d.value for d in at.dataframe if "应办结日期" in d.value.columns)
+    points = store.points()
+    open_names = set(points.loc[points["stage"].isin(("待办", "进行中")), "name"])
+    assert set(overdue["名称"]) == open_names  # the sample ends in 2023: every open point is overdue
+    assert set(overdue["责任单位"]) - {"—"} <= set(points["responsible_unit"].dropna())
+
+
 def test_a_hostile_point_opened_by_link_shows_its_story_escaped(hostile_store_path):
     store = GeoPackageStore(hostile_store_path)
     point = store.points(Filter(keyword="{{ 未闭合")).iloc[0]
@@ -112,6 +123,7 @@ def test_stored_text_has_no_bidi_or_control_characters(hostile_store_path):
     ("views/activities.py", {"activity": "\x00"}),
     ("views/activities.py", {"activity": "A001\u202e"}),
     ("views/members.py", {"from": "9999-12-31", "to": "1800-01-01"}),
+    ("views/progress.py", {"from": "9999-12-31", "to": "1800-01-01"}),
     (PAGES["issue"], {"point": "\x00\x01"}),
 ])
 def test_hand_made_links_with_impossible_dates_or_ids_open_the_page(store_path, page, query):

@@ -1,0 +1,83 @@
+"""The 进展 page in Chromium with the network blocked (issue 13): for one town it answers how many came in and were
+settled per month, how long settling takes, what is overdue and whose; the play control walks the map through the
+months by itself; and every map page links to it with the same filter."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from loaders import config, model
+from loaders.filters import Filter
+from loaders.store import GeoPackageStore, initialise
+
+APP = "dashboard/app.py"
+HUANGJI = "420607102000"
+
+
+@pytest.fixture(scope="module")
+def server(browser, streamlit_server, tmp_path_factory):
+    path = tmp_path_factory.mktemp("progress") / "xiangzhou.gpkg"
+    initialise(path, config.geodata_dir())
+    return {"url": streamlit_server(APP, env={"XZMAP_STORE": str(path)}), "store": GeoPackageStore(path)}
+
+
+def test_progress_for_one_town_says_what_came_in_what_is_overdue_and_whose(page, server, wait_for_app, map_frame,
+                                                                          screenshot):
+    store = server["store"]
+    points = store.points(Filter(unit_codes=(HUANGJI,)))
+    open_now = points[points["stage"].isin(model.OPEN_STAGES)]
+    page.goto(f"{server['url']}/progress?unit=黄集")
+    map_frame(page)
+    wait_for_app(page)
+    main = page.locator("[data-testid=stMain]")
+    assert main.get_by_role("heading", name="每月新增与办结").is_visible()
+    card = main.locator("[data-testid=stMetric]").filter(has_text="逾期")
+    assert card.locator("[data-testid=stMetricValue]").inner_text() == str(len(open_now))
+    # The month chart is drawn (vega renders a canvas or svg inside the chart element).
+    assert main.locator("[data-testid=stVegaLiteChart]").first.locator("canvas, svg").count() >= 1
+    overdue = main.locator("[data-testid=stDataFrame]").filter(has_text="应办结日期")
+    overdue.first.wait_for()
+    text = overdue.first.text_content()  # the grid is a canvas; its accessible table holds the text
+    for name in open_now["name"]:  # every open point of 黄集 is overdue in the sample (it ends in 2023)
+        assert name in text
+    assert "区交通运输局" in main.locator("[data-testid=stDataFrame]").filter(has_text="责任单位").first.text_content()
+    assert main.get_by_text(re.compile(r"共 \d+ 件已办结：中位 \d+ 天")).is_visible()
+    screenshot(page, "progress_huangji.png")
+    assert page.blocked_requests == []
+
+
+def test_the_play_control_walks_the_map_through_the_months(page, server, wait_for_app, map_frame, screenshot):
+    page.goto(f"{server['url']}/progress")
+    map_frame(page)
+    wait_for_app(page)
+    main = page.locator("[data-testid=stMain]")
+    slider = main.locator("[data-testid=stSlider]").filter(has_text="查看日期")
+    slider.get_by_role("slider").focus()
+    page.keyboard.press("Home")  # the first month's end
+    wait_for_app(page)
+    caption = main.get_by_text(re.compile(r"^截至 \d{4}-\d{2}-\d{2}："))
+    first = caption.inner_text()
+    assert first.startswith("截至 2021-")
+    main.get_by_text("▶ 播放").click()
+    page.wait_for_function("""(first) => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]
+        .some(e => e.innerText.startsWith('截至 ') && !e.innerText.startsWith(first.slice(0, 13)))""",
+                           arg=first, timeout=20_000)
+    later = caption.inner_text()
+    assert later[3:13] > first[3:13]  # moved on by itself, to a later month
+    registered = [int(n.replace(",", "")) for n in re.findall(r"已登记 ([\d,]+) 个", first + later)]
+    assert registered[1] >= registered[0]
+    screenshot(page, "progress_playing.png")
+    main.get_by_text("▶ 播放").click()  # stop
+
+
+def test_every_map_page_links_to_progress_with_its_towns(page, server, wait_for_app, map_frame):
+    page.goto(f"{server['url']}/issues?unit=黄集")
+    map_frame(page)
+    wait_for_app(page)
+    strip = page.locator("[data-testid=stMain]").get_by_text(re.compile(r"本月新增 \d+"))
+    assert "逾期" in strip.inner_text()
+    page.get_by_role("link", name="查看进展").click()
+    page.wait_for_url(re.compile(r"/progress\?.*unit="))
+    wait_for_app(page)
+    assert page.locator("[data-testid=stMain]").get_by_text(re.compile("^黄集")).first.is_visible()
