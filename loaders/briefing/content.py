@@ -17,7 +17,9 @@ RECENT_FOLLOW_UPS = 10
 PHOTOS_PER_FOLLOW_UP = 3
 MAX_TEXT = 300  # characters of a follow-up's text shown; the rest is in the dashboard
 MAX_OVERDUE = 40
-CHART_MONTHS = 24  # rows of the overdue list; the count says how many there are in all
+CHART_MONTHS = 24
+KPI_NOTE = ("逾期：超过办理时限仍未办结的点位；本月：按北京时间的本自然月；问题解决率 = 已解决 ÷（问题点总数 − 已撤销），"
+            "按除状态、阶段以外的筛选条件计算")  # rows of the overdue list; the count says how many there are in all
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Briefing:
     date: dt.date
     filter_text: str
     kpis: list[tuple[str, str]]
+    kpi_note: str
     map_png: bytes
     map_note: str
     towns: Table
@@ -79,6 +82,7 @@ def gather(store, where: Filter, kind: str | None, faces: dict[str, Face], today
         date=today,
         filter_text=where.describe(units),
         kpis=kpis(store, where, points, report),
+        kpi_note=KPI_NOTE,
         map_png=mapimage.render(store.geography(), points, overdue_ids, where, faces),
         map_note=mapimage.NOTE,
         towns=towns_table(points, overdue_ids, units),

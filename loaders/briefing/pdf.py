@@ -126,7 +126,7 @@ def render(briefing: Briefing, faces: dict[str, Face]) -> bytes:
     rows = [briefing.kpis[:half], briefing.kpis[half:]]
     pdf.table_of(Table([label for label, _ in rows[0]], [[value for _, value in rows[0]]]))
     pdf.ln(1)
-    pdf.table_of(Table([label for label, _ in rows[1]], [[value for _, value in rows[1]]]))
+    pdf.table_of(Table([label for label, _ in rows[1]], [[value for _, value in rows[1]]], briefing.kpi_note))
 
     pdf.heading("点位分布图", 2)
     pdf.image_bytes(briefing.map_png, pdf.epw * 0.96)

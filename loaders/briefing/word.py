@@ -109,6 +109,7 @@ def render(briefing: Briefing) -> bytes:
     for part in (briefing.kpis[:half], briefing.kpis[half:]):
         _table(document, Table([label for label, _ in part], [[value for _, value in part]]))
         document.add_paragraph()
+    _small(document, briefing.kpi_note)
 
     heading("点位分布图")
     document.add_picture(io.BytesIO(briefing.map_png), width=Cm(16.5))

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import docx
 import numpy as np
+import pandas as pd
 import pymupdf
 import pytest
 from PIL import Image
 
 from loaders import briefing, cli, photos, progress
-from loaders.briefing import fonts, mapimage, style
+from loaders.briefing import content, fonts, mapimage, style
 from loaders.filters import Filter
 from loaders.store import GeoPackageStore
 from tests.photo_files import sideways_jpeg
@@ -151,6 +152,25 @@ def test_word_has_the_map_chart_and_photo_and_hostile_text_literally(word_file):
     texts = [p.text for p in word_file.paragraphs]
     assert f"2026-12-01　{FORMULA}（古驿）" in texts and MARKUP in texts
     assert any(t.startswith(FORMULA + " 再次督办") for t in texts)
+
+
+# What goes in ---------------------------------------------------------------------------------------------------
+def test_solving_rate_is_over_the_issues_the_other_filters_select(store):
+    """Only 已解决 chosen: the rate is still solved ÷ (issues − withdrawn) of all issues, not 100 %."""
+    where = Filter(kinds=("issue",), statuses=("已解决",))
+    figures = dict(content.kpis(store, where, store.points(where), progress.report(store, where)))
+    counts = store.counts(Filter(kinds=("issue",))).groupby("status")["n"].sum()
+    expected = counts["已解决"] / (counts.sum() - counts.get("已撤销", 0)) * 100
+    assert figures["问题解决率"] == f"{expected:.1f}%" != "100.0%"
+    assert figures["点位总数"] == str(counts["已解决"])
+
+
+def test_the_month_chart_ends_with_the_last_active_month_and_says_so():
+    monthly = pd.DataFrame({"month": ["2023-01", "2023-02", "2023-03"], "new": [2, 0, 0], "resolved": [0, 1, 0],
+                            "forwarded": [0, 0, 0], "open_end": [2, 1, 1]})
+    window, note = content.month_window(monthly)
+    assert list(window["month"]) == ["2023-01", "2023-02"]
+    assert note == "2023-03 至 2023-03 各月没有新增、办结或转社情民意，月末未办结保持 1 个"
 
 
 # The map alone ---------------------------------------------------------------------------------------------------
