@@ -8,9 +8,9 @@ PORT   ?= 8501
 STORE  ?= $(or $(XZMAP_STORE),var/xiangzhou.gpkg)
 VENDOR := dashboard/static/vendor/.installed
 
-.PHONY: setup run test bench store assets system-test-deps system-pg-deps pg pg-stop lint clean
+.PHONY: setup run test bench store assets fonts system-test-deps system-pg-deps pg pg-stop lint clean
 
-setup: $(VENV)/.installed $(VENDOR) store
+setup: $(VENV)/.installed $(VENDOR) store fonts
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,19 @@ define apt_install
 	  fi; \
 	fi
 endef
+
+# The briefing (简报) is set in Noto Serif/Sans CJK SC from Debian's fonts-noto-cjk: installed here as root when
+# missing; otherwise a note, because the dashboard runs without them (its briefing buttons then say what to install).
+CJK_FONTS = $(if $(wildcard /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc),,fonts-noto-cjk)
+fonts:
+	@if [ -n "$(CJK_FONTS)" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing Debian packages for the briefing: $(CJK_FONTS)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CJK_FONTS) >/dev/null; \
+	  else \
+	    echo "简报需要中文字体：请以 root 运行 make fonts，或请管理员执行 apt-get install $(CJK_FONTS)"; \
+	  fi; \
+	fi
 
 system-test-deps:
 	$(call apt_install,$(SYSTEM_PACKAGES),the tests)

@@ -108,6 +108,24 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_briefing(args) -> int:
+    """The briefing of a filtered view (a weekly scheduled report); nothing is written unless it was made whole."""
+    from . import briefing
+
+    if args.format not in briefing.FORMATS:
+        raise StoreError(f"不支持的简报格式「{args.format}」，可选：{'、'.join(briefing.FORMATS)}")
+    store = open_store(args.store)
+    units = store.units()
+    where = _filter(args, units)
+    kinds = where.kinds
+    content = briefing.build(store, where, args.format, kind=kinds[0] if len(kinds) == 1 else None)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(content)
+    print(f"已生成简报（{where.describe(units)}）：{out}")
+    return 0
+
+
 def cmd_copy(args) -> int:
     """Everything from one store to another, verified table by table; a target with data only with --force, after
     a backup of it."""
@@ -145,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="导出点位（默认）、协商活动或委员")
     _add_filter_options(exporter)
     exporter.set_defaults(run=cmd_export)
+
+    briefer = commands.add_parser("briefing", help="生成当前筛选的简报（PDF 或 Word），可用于每周定时报送")
+    briefer.add_argument("--format", required=True, help="pdf 或 docx")
+    briefer.add_argument("--out", required=True, help="输出文件路径")
+    _add_filter_options(briefer)
+    briefer.set_defaults(run=cmd_briefing)
 
     copier = commands.add_parser("copy", help="把全部数据从一个存储复制到另一个（GeoPackage 文件或 PostGIS 数据库）")
     copier.add_argument("--from", dest="source", required=True, help="源：数据文件路径或 postgresql:// 地址")

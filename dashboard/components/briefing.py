@@ -1,0 +1,54 @@
+"""「下载简报」: the briefing (loaders.briefing) of the page's filtered view as PDF or Word, made only when a button is
+clicked and kept per store, data version, filter and day, so a second click (or another user's) is instant.
+
+Usage on a page: `briefing.buttons(where, kind)` with the page's Filter and its kind (None on 总览)."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import astuple
+
+import streamlit as st
+
+from loaders import briefing, clock, config
+from loaders.briefing import fonts
+from loaders.filters import Filter
+
+from .. import data
+
+LABELS = {"pdf": "下载简报（PDF）", "docx": "下载简报（Word）"}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _briefing(path: str, data_version: int, key: tuple, kind: str | None, fmt: str, today: dt.date,
+              _where: Filter) -> bytes:
+    # `key` is the filter as a tuple (what the cache hashes); `_where` is the same filter, not hashed.
+    return briefing.build(data.store(), _where, fmt, kind=kind, today=today)
+
+
+def briefing_data(where: Filter, kind: str | None, fmt: str) -> bytes:
+    """Runs only when a button is clicked."""
+    return _briefing(str(config.store_location()), data.version(), astuple(where), kind, fmt, clock.today(), where)
+
+
+@st.cache_resource(show_spinner=False, ttl=600)
+def _fonts_problem() -> str | None:
+    """The missing-font message, or None; looked up again every ten minutes (fonts installed meanwhile count)."""
+    try:
+        fonts.locate()
+    except fonts.FontsMissing as missing:
+        return str(missing)
+    return None
+
+
+def buttons(where: Filter, kind: str | None) -> None:
+    problem = _fonts_problem()
+    columns = st.columns(len(LABELS))
+    for column, (fmt, label) in zip(columns, LABELS.items()):
+        column.download_button(label, data=functools.partial(briefing_data, where, kind, fmt),
+                               file_name=briefing.file_name(fmt, kind), mime=briefing.FORMATS[fmt][1],
+                               on_click="ignore", disabled=problem is not None, width="stretch",
+                               icon=":material/description:", key=f"xz_briefing_{fmt}",
+                               help="当前筛选的简报：指标、分布图、分乡镇统计、逾期点位、按月进展、近期跟踪督办")
+    if problem:
+        st.caption(problem)
