@@ -16,7 +16,7 @@ from loaders.filters import Filter
 
 from .. import data
 
-LABELS = {"pdf": "下载简报（PDF）", "docx": "下载简报（Word）"}
+LABELS = {"pdf": "简报 PDF", "docx": "简报 Word"}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -41,9 +41,16 @@ def _fonts_problem() -> str | None:
     return None
 
 
-def buttons(where: Filter, kind: str | None) -> None:
+def title_row(title: str, where: Filter, kind: str | None) -> None:
+    """A page's heading with the two briefing buttons on its right: one click from any map page."""
+    heading, *cells = st.columns([4, 1, 1], vertical_alignment="center")
+    heading.markdown(f"### {title}")
+    buttons(where, kind, cells)
+
+
+def buttons(where: Filter, kind: str | None, columns=None) -> None:
     problem = _fonts_problem()
-    columns = st.columns(len(LABELS))
+    columns = columns or st.columns(len(LABELS))
     for column, (fmt, label) in zip(columns, LABELS.items()):
         column.download_button(label, data=functools.partial(briefing_data, where, kind, fmt),
                                file_name=briefing.file_name(fmt, kind), mime=briefing.FORMATS[fmt][1],

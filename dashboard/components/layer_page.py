@@ -13,7 +13,19 @@ from loaders.units import Units
 
 from .. import basemaps, data, mapview
 from ..pointlayer import clicked_row
-from . import banner, detail, exports, filters, kpis, pointtable, printing, progress_strip, selection, unit_stages
+from . import (
+    banner,
+    briefing,
+    detail,
+    exports,
+    filters,
+    kpis,
+    pointtable,
+    printing,
+    progress_strip,
+    selection,
+    unit_stages,
+)
 from .safe import md_text
 
 BASE_KEY = "xz_base"
@@ -116,7 +128,7 @@ def render(kind: str | None = None) -> None:
 
     st.html(PAGE_CSS)
     printing.inject()  # on paper: map, KPIs and tables, no sidebar or buttons
-    st.markdown(f"### {TITLE} · {model.kind_label(kind) if kind else '总览'}")
+    briefing.title_row(f"{TITLE} · {model.kind_label(kind) if kind else '总览'}", where, kind)
     st.caption(md_text(state.describe(units, kind)) + f"　|　共 {view.total} 个点位")
     banner.sample_banner(view)
     by_status = bool(where.statuses or where.stages)

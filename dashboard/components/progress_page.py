@@ -17,7 +17,7 @@ from loaders import model
 from loaders.progress import as_of, responsible
 
 from .. import basemaps, data, mapview
-from . import banner, filters, progress_strip
+from . import banner, briefing, filters, printing, progress_strip
 from .safe import md_text
 
 TITLE = "襄州区“一线协商·共同缔造”工作进展"
@@ -33,7 +33,8 @@ def render() -> None:
     state = filters.sidebar(units, None, data.date_range())
     report = data.progress(state)
     view = data.filtered(state)
-    st.markdown(f"### {TITLE}")
+    printing.inject()
+    briefing.title_row(TITLE, state, None)
     st.caption(md_text(state.describe(units)) + "　|　今天 " + report.today.isoformat()
                + "　|　月度统计不受状态筛选影响（某月新增多少，与它们现在的状态无关）")
     banner.sample_banner(view)

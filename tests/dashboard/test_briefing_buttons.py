@@ -41,7 +41,7 @@ def test_two_buttons_are_offered_and_nothing_is_built_until_one_is_clicked(store
     at.run()
     assert not at.exception
     shown = at.get("download_button")
-    assert [b.label for b in shown] == ["下载简报（PDF）", "下载简报（Word）"]
+    assert [b.label for b in shown] == ["简报 PDF", "简报 Word"]
     assert not any(b.proto.disabled for b in shown)
     assert builds == []
 
