@@ -122,3 +122,50 @@ def test_tour_moves_to_another_unit(big, base_url, map_frame):
     last = state()
     assert last[0] != first[0] and last[1] != first[1]
     assert page.blocked_requests == []
+
+
+# Sampled in the map's frame on every animation frame (the page and its same-origin frames paint together): the tour
+# card's stop and name, the map's view, whether the named town fills the view, and the drawn size of a point -- its
+# radius times the scale of the canvas it is drawn on (an animated zoom scales the canvas before redrawing it).
+SAMPLER = """() => {
+  window.__xzSamples = [];
+  const card = () => window.parent.document.getElementById('xz-tour-name');
+  const areas = [];
+  window.map.eachLayer(l => { if (l.feature && l.feature.properties && l.feature.properties.code && l.getBounds)
+                                areas.push(l); });
+  const point = Object.values(window.map._layers).find(l => l._xzPoint && l.options.radius === 7);
+  function sample() {
+    const c = card(), m = window.map, centre = m.getCenter(), stop = c ? c.dataset.stop : null;
+    const town = areas.find(a => a.feature.properties.code === stop);
+    const canvas = point._renderer._container;
+    const scale = new DOMMatrix(getComputedStyle(canvas).transform === 'none' ? undefined
+                                : getComputedStyle(canvas).transform).a;
+    window.__xzSamples.push({stop, name: c ? c.textContent : null, view: [centre.lat.toFixed(5),
+      centre.lng.toFixed(5), m.getZoom()], fills: town ? (town.getBounds().contains(centre)
+      && m.getBounds().contains(town.getBounds())) : null, drawn: point._radius * scale});
+    requestAnimationFrame(sample);
+  }
+  requestAnimationFrame(sample);
+}"""
+
+
+def test_tour_card_and_map_change_in_the_same_frame_without_ballooning(big, base_url, map_frame):
+    page = big
+    frame = _open(page, f"{base_url}/screen?tour=2&refresh=60", map_frame)
+    frame.evaluate(SAMPLER)
+    page.wait_for_timeout(7_000)  # three tour steps
+    samples = frame.evaluate("() => window.__xzSamples")
+    assert len(samples) > 100
+    views: dict[str, set] = {}
+    for s in samples:
+        views.setdefault(s["stop"], set()).add(tuple(s["view"]))
+    assert len(views) >= 3, list(views)
+    # in every frame the map shows the view of the stop the card names: one view per stop, a different one each
+    assert all(len(v) == 1 for v in views.values()), views
+    assert len({next(iter(v)) for v in views.values()}) == len(views)
+    towns = [s for s in samples if s["stop"]]
+    assert towns and all(s["fills"] for s in towns), [s for s in towns if not s["fills"]][:3]
+    # a point is drawn at its own size all along: no ballooning while the map zooms
+    drawn = [s["drawn"] for s in samples]
+    assert max(drawn) - min(drawn) <= 2, (min(drawn), max(drawn))
+    assert page.blocked_requests == []

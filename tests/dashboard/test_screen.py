@@ -167,22 +167,37 @@ def test_base_map_script_stays_the_same_when_data_changes(store_path, store):
     assert "张三" in feed and "协商中 → 已解决" in feed and "最近更新的点位" not in feed
 
 
-def test_tour_moves_through_the_units_then_the_district(store_path, monkeypatch):
+def tour_data(args: dict) -> dict:
+    """The tour's data for static/screen-map.js: every stop's view, outline and enlarged points."""
+    script = args["feature_group"] or ""
+    at = script.index("L.xzScreenTour(") + len("L.xzScreenTour(")
+    return json.JSONDecoder().raw_decode(script, at)[0]
+
+
+def test_tour_moves_through_the_units_then_the_district(store_path, store, monkeypatch):
     at = run_screen({"tour": "2", "refresh": "2"})
-    stops = []
+    stops, groups = [], set()
     clock = [time.monotonic()]
     monkeypatch.setattr(tour.time, "monotonic", lambda: clock[0])
     for _ in range(19):
         clock[0] += 2
         run_screen(at=at)
         block = html_of(at, "xz-tour-name")
-        stops.append((re.search(r'data-stop="(\d*)"', block).group(1), map_args(at)["center"], map_args(at)["zoom"]))
-    codes = [s[0] for s in stops]
-    assert len(set(codes[:17])) == 17 and codes[17] == "" and codes[18] == codes[0]
-    assert len({(tuple(c), z) for _, c, z in stops[:18]}) == 18  # every stop has its own view
-    clock[0] += 2
-    run_screen(at=at)  # on the second unit again: its outline travels with the points
-    assert darkmap.HIGHLIGHT in map_args(at)["feature_group"] and darkmap.HIGHLIGHT not in map_args(at)["script"]
+        stops.append(re.search(r'data-stop="(\d*)"', block).group(1))
+        groups.add(map_args(at)["feature_group"])
+    assert len(set(stops[:17])) == 17 and stops[17] == "" and stops[18] == stops[0]
+    # the map is not redrawn from one stop to the next: it has every stop's view and shows the card's stop
+    assert len(groups) == 1 and map_args(at)["center"] is None and map_args(at)["zoom"] is None
+    data = tour_data(map_args(at))
+    assert set(data["stops"]) == set(stops)
+    assert len({tuple(s["view"]) for s in data["stops"].values()}) == 18  # every stop has its own view
+    units = units_of(store)
+    for code in stops[:17]:  # each town's outline and its points, enlarged
+        shown = data["stops"][code]
+        assert {f["properties"]["code"] for f in shown["outline"]["features"]} == set(units.areas_of((code,)))
+        assert sum(len(p["c"]) for p in shown["points"]) == len(store.points(Filter(unit_codes=(code,))))
+    assert data["stops"][""]["outline"] is None and data["stops"][""]["points"] == []
+    assert data["outline_style"]["color"] == darkmap.HIGHLIGHT and darkmap.HIGHLIGHT not in map_args(at)["script"]
 
 
 def test_feed_describes_changes_in_chinese():

@@ -32,7 +32,7 @@ def _live(wanted: presets.Presets) -> None:
         highlight = shown.units.short(stop) if stop else None
         st.altair_chart(chart.stage_chart(chart.unit_stage_table(shown), highlight), theme=None, width="stretch")
     with centre:
-        darkmap.show(shown, stop)
+        darkmap.show(shown, running)
     with right:
         st.markdown(markup.tour_html(shown, stop, stops, running), unsafe_allow_html=True)
         st.toggle("自动巡览", key=tour.TOGGLE)
