@@ -1,11 +1,13 @@
 """The 大屏 in real Chromium at 1920x1080: looks right, no scrollbars, refreshes in place, tours, stays offline."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
 
 import pytest
 
-from loaders import config
+from loaders import clock, config
 from loaders.store import Filter, GeoPackageStore, initialise
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -169,3 +171,36 @@ def test_tour_card_and_map_change_in_the_same_frame_without_ballooning(big, base
     drawn = [s["drawn"] for s in samples]
     assert max(drawn) - min(drawn) <= 2, (min(drawn), max(drawn))
     assert page.blocked_requests == []
+
+
+def _seconds_apart(a: str, b: str) -> int:
+    """Seconds between two clock times HH:MM:SS, across midnight either way."""
+    def secs(t):
+        h, m, s = map(int, t.split(":"))
+        return h * 3600 + m * 60 + s
+    d = abs(secs(a) - secs(b)) % 86400
+    return min(d, 86400 - d)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles"])
+def test_the_clock_shows_beijing_time_whatever_the_browsers_zone(browser, base_url, zone):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN", timezone_id=zone)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/screen?tour=off")
+        page.wait_for_selector("#xz-updated")
+        shown = page.frame_locator('iframe[title="st.iframe"]').locator("#t")
+        deadline = time.monotonic() + 10
+        while shown.inner_text() == "--:--:--" and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        text, date = shown.inner_text(), page.frame_locator('iframe[title="st.iframe"]').locator("#d").inner_text()
+        now = clock.now()
+        browser_hour = page.evaluate("() => new Date().getHours()")
+        assert browser_hour != now.hour  # the browser really is in another zone
+        assert _seconds_apart(text, now.strftime("%H:%M:%S")) <= 2, (text, now)
+        if dt.time(0, 0, 5) < now.time() < dt.time(23, 59, 55):
+            assert date.startswith(f"{now.year}年{now.month}月{now.day}日")
+        updated = re.search(r"\d\d:\d\d:\d\d", page.locator("#xz-updated").inner_text()).group(0)
+        assert _seconds_apart(text, updated) <= 60  # the clock and 数据更新于 read the same zone
+    finally:
+        context.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from loaders import model
+from loaders import clock, model
 
 from ... import mapview
 from ...pointlayer import STAGE_COLORS
@@ -19,13 +19,21 @@ html,body{margin:0;background:transparent;overflow:hidden;}
 body{font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;color:#e6f1ff;text-align:right;}
 #t{font-size:46px;font-weight:700;letter-spacing:2px;line-height:52px;font-variant-numeric:tabular-nums;
    color:#8fe3ff;text-shadow:0 0 14px rgba(79,195,247,.55);}
-#d{font-size:20px;line-height:26px;color:#b9cce6;letter-spacing:1px;}
+#d{font-size:24px;line-height:30px;color:#b9cce6;letter-spacing:1px;}
 </style></head><body><div id="t">--:--:--</div><div id="d"></div><script>
-(function(){var W=["日","一","二","三","四","五","六"];function p(n){return (n<10?"0":"")+n;}
-function tick(){var d=new Date();document.getElementById("t").textContent=p(d.getHours())+":"+p(d.getMinutes())+":"+p(d.getSeconds());
-document.getElementById("d").textContent=d.getFullYear()+"年"+(d.getMonth()+1)+"月"+d.getDate()+"日　星期"+W[d.getDay()];}
+(function(){var OFFSET=%(offset)d,W=["日","一","二","三","四","五","六"];function p(n){return (n<10?"0":"")+n;}
+function tick(){var d=new Date(Date.now()+OFFSET);
+document.getElementById("t").textContent=p(d.getUTCHours())+":"+p(d.getUTCMinutes())+":"+p(d.getUTCSeconds());
+document.getElementById("d").textContent=d.getUTCFullYear()+"年"+(d.getUTCMonth()+1)+"月"+d.getUTCDate()+"日　星期"+W[d.getUTCDay()];}
 tick();setInterval(tick,1000);})();
 </script></body></html>"""
+
+
+def clock_html() -> str:
+    """The clock, in the district's time (`loaders.clock`, as 数据更新于 and the feed) whatever the browser's zone:
+    UTC plus the server's offset for Beijing (no daylight saving there, so the offset of today holds)."""
+    offset = clock.now().utcoffset() or dt.timedelta(0)
+    return CLOCK_HTML % {"offset": int(offset.total_seconds() * 1000)}
 
 WAITING_HTML = '<div class="xz-waiting">正在连接数据…<br><small>数据源暂时无法读取，稍后自动重试</small></div>'
 CHART_HEAD_HTML = '<div class="xz-card-head xz-chart-head"><span>各乡镇（街道）进展</span></div>'

@@ -62,5 +62,5 @@ def render() -> None:
     with title:
         st.markdown(markup.title_html(), unsafe_allow_html=True)
     with clock:
-        st.iframe(markup.CLOCK_HTML, height=80)
+        st.iframe(markup.clock_html(), height=80)
     st.fragment(run_every=wanted.tick)(_live)(wanted)
