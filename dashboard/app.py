@@ -55,6 +55,7 @@ PAGES: list[PageSpec] = [
     PageSpec("wells.py", "水井", ":material/water_drop:", "wells"),
     PageSpec("bridges.py", "桥梁", ":material/foundation:", "bridges"),
     PageSpec("issues.py", "问题点", ":material/forum:", "issues"),
+    PageSpec("progress.py", "进展", ":material/timeline:", "progress"),
     PageSpec("activities.py", "协商活动", ":material/groups:", "activities", section="协商工作"),
     PageSpec("members.py", "委员履职", ":material/badge:", "members", section="协商工作"),
     PageSpec("screen.py", "大屏", ":material/tv:", "screen", hidden=True),

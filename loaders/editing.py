@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import contextmanager
 
-from . import auth
+from . import auth, deadlines
 from .auth import User
 from .model import ValidationError
 from .store.base import NotFoundError, Store, StoreError
@@ -181,6 +181,15 @@ class Editor:
         """Admins only: official unit areas from a boundary file (see Store.replace_areas)."""
         user = self.require_admin("替换乡镇（街道）范围")
         return self.store.replace_areas(areas, basis, user.name)
+
+    def set_deadlines(self, limits: deadlines.Limits, expected: deadlines.Limits | None = None) -> None:
+        """Store new time limits for every page, server and the 大屏. `expected`: the limits the form started from;
+        refused when another admin changed them meanwhile (their change is not silently overwritten)."""
+        user = self.require_admin("修改办理时限")
+        with self.store.transaction():
+            if expected is not None and deadlines.limits(self.store) != expected:
+                raise StoreError("另一位管理员刚刚修改了办理时限，请刷新页面查看后再改；本次修改没有保存")
+            deadlines.save(self.store, limits, user.name)
 
     # The consultation work: activities and members follow the town rule of points ----------------------------
     def add_activity(self, record: dict) -> str:

@@ -13,7 +13,7 @@ from loaders.units import Units
 
 from .. import basemaps, data, mapview
 from ..pointlayer import clicked_row
-from . import banner, detail, exports, filters, kpis, pointtable, selection, unit_stages
+from . import banner, detail, exports, filters, kpis, pointtable, progress_strip, selection, unit_stages
 from .safe import md_text
 
 BASE_KEY = "xz_base"
@@ -116,7 +116,10 @@ def render(kind: str | None = None) -> None:
     st.markdown(f"### {TITLE} · {model.kind_label(kind) if kind else '总览'}")
     st.caption(md_text(state.describe(units, kind)) + f"　|　共 {view.total} 个点位")
     banner.sample_banner(view)
-    kpis.cards(view, kind, data.headline(state.unit_codes) if kind is None else None)
+    by_status = bool(where.statuses or where.stages)
+    rates = data.filtered(where.but(statuses=(), stages=())) if by_status else view
+    kpis.cards(view, kind, data.headline(state.unit_codes) if kind is None else None, rates, by_status)
+    progress_strip.strip(where)
 
     geography = data.map_geography(provider.gcj02)
     base_map = mapview.build_base_map(provider, geography, (kind,) if kind else tuple(model.KINDS))

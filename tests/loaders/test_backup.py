@@ -179,7 +179,7 @@ def test_a_backup_is_sealed_with_the_checksums_of_the_store_and_stays_a_geopacka
     assert checksum.loads(meta(snapshot, "checksum")) == sums and meta(snapshot, "schema") == str(schema.SCHEMA_VERSION)
     assert set(sums) == {"points", "follow_ups", "audit", "units", "unit_areas", "district_outline", "users",
                          "member_groups", "group_pairings", "members", "activities", "activity_members",
-                         "issue_activities", "photos"}
+                         "issue_activities", "photos", "settings"}
     assert sums["points"][0] == 113 and sums["unit_areas"][0] == 19
     # GDAL, which QGIS uses, still reads it as a GeoPackage with its three layers.
     layers = {name for name, _ in pyogrio.list_layers(snapshot)}
