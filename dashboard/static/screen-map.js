@@ -11,7 +11,7 @@
  * The view jumps (no zoom animation): an animated zoom scales the points' canvas by 2^Δzoom for a quarter second
  * before Leaflet redraws it, and the markers balloon.
  *
- * Overdue points get a ring (data.overdue: [lat, lon] pairs), drawn above everything else.
+ * Overdue points get a ring (data.overdue: [lat, lon] pairs; data.overdue_color), drawn above everything else.
  */
 (function () {
   "use strict";
@@ -51,8 +51,9 @@
     },
 
     onAdd: function (map) {
+      var color = this._data.overdue_color;
       this._rings = L.layerGroup(this._data.overdue.map(function (p) {
-        return L.circleMarker(p, { radius: 15, color: "#ff3355", weight: 3.5, opacity: 0.95, fill: false,
+        return L.circleMarker(p, { radius: 15, color: color, weight: 3.5, opacity: 0.95, fill: false,
                                    interactive: false });
       }));
       active = this;

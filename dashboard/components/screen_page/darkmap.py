@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import folium
-import pandas as pd
 from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
@@ -16,9 +15,9 @@ from loaders import model
 
 from ... import basemaps, data, mapview
 from ...assets import static_url
-from ...pointlayer import encode, js_literal, points_layer
+from ...pointlayer import KIND_SHAPES, encode, js_literal, points_layer
 from . import tour
-from .snapshot import Snapshot
+from .snapshot import Snapshot, overdue_points
 
 MAP_HEIGHT = 758
 MAP_WIDTH = 990  # the centre column at 1920 px, for choosing a zoom that fits a unit
@@ -33,21 +32,34 @@ DARK_AREA_OF = dict(zip(mapview.AREA_PALETTE, DARK_AREAS))
 HIGHLIGHT = "#ffd166"
 TOURED_STYLE = {"color": HIGHLIGHT, "weight": 4, "fill": True, "fillColor": HIGHLIGHT, "fillOpacity": 0.10}
 
+OVERDUE_COLOR = "#ff3355"  # the ring around an overdue point (static/screen-map.js draws it)
+# Every text a meeting reads from 5 m is at least 24 px (about 20 mm on a 65-inch 1080p panel). The note and the
+# attribution move to the page's footer; Leaflet's own credit and the imperial scale line are not drawn.
 DARK_MAP_CSS = """<style>
 .leaflet-container { background: #050f1f !important; font-family: 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; }
-.xz-area-label div { color: #d7e6fb !important; font-size: 15px !important; font-weight: 600 !important;
-  text-shadow: 0 0 4px #050f1f, 0 0 3px #050f1f, 0 0 2px #050f1f !important; }
-.xz-area-label.xz-outside div { color: #7d8797 !important; font-size: 13px !important; font-weight: 400 !important; }
-.xz-control { background: rgba(6, 20, 40, 0.86) !important; color: #cfe0f5 !important; border: 1px solid #1d4877;
-  box-shadow: 0 0 12px rgba(0, 0, 0, 0.5) !important; font-size: 14px !important; }
-.xz-legend b { color: #8fd3ff; }
-.xz-note { color: #8aa0bb !important; font-size: 12px !important; max-width: 300px !important; }
-.leaflet-control-scale-line { background: rgba(6, 20, 40, 0.7); color: #cfe0f5; border-color: #5b7da6; }
-.leaflet-control-attribution { background: rgba(6, 20, 40, 0.7) !important; color: #6f86a3 !important; }
-.leaflet-control-attribution a { color: #8fb7e0 !important; }
+.xz-area-label div { color: #e4eeff !important; font-size: 24px !important; font-weight: 700 !important;
+  text-shadow: 0 0 5px #050f1f, 0 0 4px #050f1f, 0 0 3px #050f1f, 0 0 2px #050f1f !important; }
+.xz-area-label.xz-outside div { color: #8a93a3 !important; font-size: 24px !important; font-weight: 400 !important; }
+.xz-control { background: rgba(6, 20, 40, 0.86) !important; color: #dce8f7 !important; border: 1px solid #1d4877;
+  box-shadow: 0 0 12px rgba(0, 0, 0, 0.5) !important; font-size: 24px !important; line-height: 34px !important;
+  padding: 8px 14px !important; }
+.xz-legend .xz-row { gap: 10px !important; }
+.xz-legend svg { width: 24px; height: 24px; }
+.xz-note, .leaflet-control-attribution { display: none !important; }
+.leaflet-control-scale-line { background: rgba(6, 20, 40, 0.7); color: #dce8f7; border-color: #8fb7e0;
+  font-size: 24px; line-height: 30px; padding: 0 6px; }
+.leaflet-control-scale-line:not(:first-child) { display: none; }
 .leaflet-control-zoom { display: none; }
 .leaflet-tooltip { background: #0b1f3a; color: #e8f1ff; border-color: #1d4877; }
 </style>"""
+RING_SVG = (f'<svg width="14" height="14" viewBox="0 0 14 14"><circle cx="7" cy="7" r="5.2" fill="none" '
+            f'stroke="{OVERDUE_COLOR}" stroke-width="2"/></svg>')
+
+
+def legend_html(kinds: tuple[str, ...]) -> str:
+    """The kinds' shapes and the overdue ring (the stages' colours are in the chart's legend and the tour card)."""
+    rows = mapview.legend_rows("图例", [(KIND_SHAPES[k], "#8aa0bb", model.kind_label(k)) for k in kinds])
+    return rows + f'<div class="xz-row">{RING_SVG}逾期</div>'
 
 
 def _dark_area(feature: dict) -> dict:
@@ -68,7 +80,8 @@ def _no_highlight(feature: dict) -> dict:
 
 def dark_base_map(geography: data.MapGeography, kinds: tuple[str, ...]) -> folium.Map:
     """The shared offline base map, recoloured for a dark room. Deterministic: same inputs, same script."""
-    m = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography, kinds, gestures=False)  # nobody touches it
+    m = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography, kinds, legend=legend_html(kinds),
+                               gestures=False)  # nobody touches it
     for child in m._children.values():
         if isinstance(child, folium.GeoJson):
             if child.layer_name == "区界":
@@ -120,14 +133,7 @@ def tour_payload(snapshot: Snapshot, running: bool) -> dict:
                        "outline": {"type": "FeatureCollection", "features": areas} if areas else None}
     late = overdue_points(snapshot.view.points)
     return {"stops": stops, "overdue": late[["lat", "lon"]].round(6).to_numpy().tolist(), "radius": TOURED_RADIUS,
-            "outline_style": TOURED_STYLE}
-
-
-def overdue_points(points: pd.DataFrame) -> pd.DataFrame:
-    """The points past their time limit (`overdue_days` > 0; the column is absent until the store knows limits)."""
-    if "overdue_days" not in points.columns:
-        return points.iloc[0:0]
-    return points[pd.to_numeric(points["overdue_days"], errors="coerce").fillna(0) > 0]
+            "outline_style": TOURED_STYLE, "overdue_color": OVERDUE_COLOR}
 
 
 def layers(snapshot: Snapshot, running: bool) -> list[folium.FeatureGroup]:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from loaders import clock, model
 
-from ... import mapview
+from ... import basemaps, mapview
 from ...pointlayer import STAGE_COLORS
 from ..safe import html_text
-from .snapshot import Kpi, Snapshot
+from .snapshot import Kpi, Snapshot, overdue_points
 
 TITLE = "襄州区政协“一线协商·共同缔造”工作大屏"
+OVERDUE_ROWS = 4
 CSS_FILE = Path(__file__).resolve().parents[2] / "static" / "screen.css"
 
 CLOCK_HTML = """<!doctype html><html><head><meta charset="utf-8"><style>
@@ -73,12 +74,14 @@ def tour_html(snapshot: Snapshot, stop: str, stops: list[str], running: bool) ->
     stages = mine.groupby("stage").size().to_dict() if len(mine) else {}
     stats = "".join(f'<span><i style="background:{STAGE_COLORS[s]}"></i>{html_text(s)} <b>{int(stages.get(s, 0))}</b>'
                     "</span>" for s in model.STAGES)
+    late = len(overdue_points(mine))
+    overdue = f'<span class="xz-tour-late">逾期 <b>{late}</b></span>' if late else ""
     position = f"{stops.index(stop) + 1} / {len(stops)}" if running and stop in stops else "巡览已暂停"
     label = "自动巡览" if running else "全区概览"
     return (f'<div class="xz-card xz-tour"><div class="xz-card-head"><span>{label}</span>'
             f'<span class="xz-tour-pos">{html_text(position)}</span></div>'
             f'<div class="xz-tour-name" id="xz-tour-name" data-stop="{html_text(stop)}">{html_text(name)}</div>'
-            f'<div class="xz-tour-total">点位 <b>{len(mine)}</b> 个</div>'
+            f'<div class="xz-tour-total">点位 <b>{len(mine)}</b> 个{overdue}</div>'
             f'<div class="xz-tour-stats">{stats}</div></div>')
 
 
@@ -98,6 +101,23 @@ def feed_html(snapshot: Snapshot) -> str:
     return f'<div class="xz-card xz-feed"><div class="xz-card-head"><span>{title}</span></div><ul>{body}</ul></div>'
 
 
+def overdue_html(snapshot: Snapshot, rows: int = OVERDUE_ROWS) -> str:
+    """逾期事项: the most overdue points (town · name · N 天 over; the head says 逾期, so the names get the room) and
+    how many there are in all."""
+    late = snapshot.progress.overdue if snapshot.progress is not None else None
+    if late is None or not len(late):
+        body = '<li class="xz-feed-empty">暂无逾期事项</li>'
+        count = ""
+    else:
+        body = "".join(f'<li><span class="xz-late-unit">{html_text(r.unit_name)}</span>'
+                       f'<span class="xz-late-name">{html_text(r.name)}</span>'
+                       f'<span class="xz-late-days"><b>{int(r.days_over):,}</b> 天</span></li>'
+                       for r in late.head(rows).itertuples())
+        count = f'<span class="xz-late-count">共 {len(late):,} 项</span>'
+    return (f'<div class="xz-card xz-late"><div class="xz-card-head"><span>逾期事项</span>{count}</div>'
+            f'<ul>{body}</ul></div>')
+
+
 def footer_html(snapshot: Snapshot, stale_since: dt.datetime | None, runs: int, touring: bool) -> str:
     presets = snapshot.presets
     warn = ""
@@ -107,7 +127,8 @@ def footer_html(snapshot: Snapshot, stale_since: dt.datetime | None, runs: int, 
     sample = "　·　含演示数据" if snapshot.view.sample_count else ""
     tour = f"　·　巡览每 {presets.tour} 秒" if touring else ""
     return (f'<div class="xz-footer" data-runs="{runs}" data-version="{snapshot.version}">'
-            f'<span class="xz-foot-note">{html_text(mapview.NOTE)}{sample}　·　底图：离线示意图</span>'
+            f'<span class="xz-foot-note">{html_text(mapview.NOTE)}{sample}　·　'
+            f'{html_text(basemaps.OFFLINE_ATTRIBUTION)}</span>'
             f'<span class="xz-foot-right">{warn}<span class="xz-updated" id="xz-updated">数据更新于 '
             f'<b>{snapshot.read_at:%H:%M:%S}</b></span><span class="xz-foot-refresh">每 {presets.refresh} 秒刷新{tour}'
             f'</span></span></div>')

@@ -25,7 +25,7 @@ def _live(wanted: presets.Presets) -> None:
     running = tour.running()
     stop = tour.stop(stops, wanted, running)
 
-    st.markdown(markup.kpi_html(snapshot.kpis(shown.view, wanted, shown.work)), unsafe_allow_html=True)
+    st.markdown(markup.kpi_html(snapshot.kpis(shown)), unsafe_allow_html=True)
     left, centre, right = st.columns([1.02, 2.35, 1.02], gap="small")
     with left:
         st.markdown(markup.CHART_HEAD_HTML, unsafe_allow_html=True)
@@ -37,6 +37,7 @@ def _live(wanted: presets.Presets) -> None:
         st.markdown(markup.tour_html(shown, stop, stops, running), unsafe_allow_html=True)
         st.toggle("自动巡览", key=tour.TOGGLE)
         st.markdown(markup.feed_html(shown), unsafe_allow_html=True)
+        st.markdown(markup.overdue_html(shown), unsafe_allow_html=True)
     st.markdown(markup.footer_html(shown, stale_since, ss[_RUNS], tour.running()), unsafe_allow_html=True)
 
 
