@@ -270,3 +270,16 @@ def test_everything_on_the_screen_reads_from_the_back_of_the_room(big, base_url,
     cut = page.evaluate("""() => [...document.querySelectorAll('.xz-kpi-label, .xz-kpi-note, .xz-kpi-value, .xz-footer > span')]
         .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
     assert cut == []  # no figure, label or note is cut off
+
+
+def test_the_switch_pauses_the_tour_and_the_map_goes_back_to_the_district(big, base_url, map_frame):
+    page = big
+    frame = _open(page, f"{base_url}/screen?tour=2&refresh=60", map_frame)
+    page.wait_for_selector('#xz-tour-name:not([data-stop=""])', timeout=10_000)  # touring, on a town
+    page.get_by_text("自动巡览", exact=True).last.click()
+    page.wait_for_selector('.xz-tour-pos:has-text("巡览已暂停")', timeout=5_000)
+    assert page.locator("#xz-tour-name").get_attribute("data-stop") == ""
+    district = frame.evaluate("() => window.map.getZoom()")
+    page.wait_for_timeout(4_500)  # two tour intervals: it stays paused, on the whole district
+    assert page.locator("#xz-tour-name").inner_text() == "襄州区全域"
+    assert frame.evaluate("() => window.map.getZoom()") == district <= 11

@@ -292,3 +292,15 @@ def test_the_resolution_rate_counts_every_status_even_with_a_status_preset(store
     notes = dict(re.findall(r'data-kpi="(\w+)".*?<div class="xz-kpi-note">([^<]*)</div>',
                             html_of(run_screen({"kind": "issue", "status": "已解决", "tour": "off"}), "xz-kpis")))
     assert notes["resolved"] == "解决率 39%"  # 24 of 63 less the withdrawn, not 100 % of the 24 shown
+
+
+def test_the_switch_pauses_and_resumes_the_tour(store_path):
+    at = run_screen({"tour": "2", "refresh": "2"})
+    assert at.toggle[0].value is True and "自动巡览" in html_of(at, "xz-tour")
+    at.toggle[0].set_value(False)
+    run_screen(at=at)
+    assert at.session_state[tour.TOGGLE] is False and "巡览已暂停" in html_of(at, "xz-tour")
+    assert at.toggle[0].value is False
+    at.toggle[0].set_value(True)
+    run_screen(at=at)
+    assert at.session_state[tour.TOGGLE] is True and "巡览已暂停" not in html_of(at, "xz-tour")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from loaders.units import Units
 
@@ -35,7 +36,11 @@ def _live(wanted: presets.Presets) -> None:
         darkmap.show(shown, running)
     with right:
         st.markdown(markup.tour_html(shown, stop, stops, running), unsafe_allow_html=True)
-        st.toggle("自动巡览", key=tour.TOGGLE)
+        if tour.switch(running):  # draw the whole screen in its new state now, not at the next tick
+            try:
+                st.rerun(scope="fragment")
+            except StreamlitAPIException:  # the switch changed in a full run (not a fragment run)
+                st.rerun()
         st.markdown(markup.feed_html(shown), unsafe_allow_html=True)
         st.markdown(markup.overdue_html(shown), unsafe_allow_html=True)
     st.markdown(markup.footer_html(shown, stale_since, ss[_RUNS], tour.running()), unsafe_allow_html=True)
