@@ -12,7 +12,7 @@ from pagehelpers import units_of
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.screen_page import darkmap, markup, presets, snapshot, tour
-from loaders import figures
+from loaders import clock, figures, progress
 from loaders.filters import Filter
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -64,9 +64,11 @@ def test_screen_shows_the_article_figures_offline(store_path, store):
     at = run_screen()
     assert markup.TITLE in html_of(at, "xz-title")
     work = figures.headline(store)
+    report = progress.report(store)
     assert kpi_values(at) == {"members": work.members_taking_part, "activities": work.activities, "demo_site": 17,
-                              "issues": 63, "resolved": 24, "forwarded": 25, "in_progress": 14, "wells": 8,
-                              "bridges": 4}
+                              "issues": 63, "resolved": 24, "forwarded": 25, "wells": 8, "bridges": 4,
+                              "overdue": len(report.overdue), "month_new": report.this_month["new"]}
+    assert len(report.overdue) > 0  # the sample's open points are long past their limits
     args = map_args(at)
     assert points_sent(args) == 113
     assert args["returned_objects"] == []  # nobody clicks the screen: no reruns from the map
@@ -84,7 +86,7 @@ def test_screen_shows_the_article_figures_offline(store_path, store):
 
 def test_presets_come_from_the_url(store_path, store):
     at = run_screen({"unit": "黄集", "kind": "issue", "refresh": "5", "tour": "off"})
-    assert set(kpi_values(at)) == {"members", "activities", "issues", "resolved", "forwarded", "in_progress"}
+    assert set(kpi_values(at)) == {"members", "activities", "issues", "resolved", "forwarded", "overdue", "month_new"}
     code = units_of(store).code_of("黄集")
     expected = len(store.points(Filter(kinds=("issue",), unit_codes=(code,))))
     assert kpi_values(at)["issues"] == expected
@@ -167,22 +169,37 @@ def test_base_map_script_stays_the_same_when_data_changes(store_path, store):
     assert "张三" in feed and "协商中 → 已解决" in feed and "最近更新的点位" not in feed
 
 
-def test_tour_moves_through_the_units_then_the_district(store_path, monkeypatch):
+def tour_data(args: dict) -> dict:
+    """The tour's data for static/screen-map.js: every stop's view, outline and enlarged points."""
+    script = args["feature_group"] or ""
+    at = script.index("L.xzScreenTour(") + len("L.xzScreenTour(")
+    return json.JSONDecoder().raw_decode(script, at)[0]
+
+
+def test_tour_moves_through_the_units_then_the_district(store_path, store, monkeypatch):
     at = run_screen({"tour": "2", "refresh": "2"})
-    stops = []
+    stops, groups = [], set()
     clock = [time.monotonic()]
     monkeypatch.setattr(tour.time, "monotonic", lambda: clock[0])
     for _ in range(19):
         clock[0] += 2
         run_screen(at=at)
         block = html_of(at, "xz-tour-name")
-        stops.append((re.search(r'data-stop="(\d*)"', block).group(1), map_args(at)["center"], map_args(at)["zoom"]))
-    codes = [s[0] for s in stops]
-    assert len(set(codes[:17])) == 17 and codes[17] == "" and codes[18] == codes[0]
-    assert len({(tuple(c), z) for _, c, z in stops[:18]}) == 18  # every stop has its own view
-    clock[0] += 2
-    run_screen(at=at)  # on the second unit again: its outline travels with the points
-    assert darkmap.HIGHLIGHT in map_args(at)["feature_group"] and darkmap.HIGHLIGHT not in map_args(at)["script"]
+        stops.append(re.search(r'data-stop="(\d*)"', block).group(1))
+        groups.add(map_args(at)["feature_group"])
+    assert len(set(stops[:17])) == 17 and stops[17] == "" and stops[18] == stops[0]
+    # the map is not redrawn from one stop to the next: it has every stop's view and shows the card's stop
+    assert len(groups) == 1 and map_args(at)["center"] is None and map_args(at)["zoom"] is None
+    data = tour_data(map_args(at))
+    assert set(data["stops"]) == set(stops)
+    assert len({tuple(s["view"]) for s in data["stops"].values()}) == 18  # every stop has its own view
+    units = units_of(store)
+    for code in stops[:17]:  # each town's outline and its points, enlarged
+        shown = data["stops"][code]
+        assert {f["properties"]["code"] for f in shown["outline"]["features"]} == set(units.areas_of((code,)))
+        assert sum(len(p["c"]) for p in shown["points"]) == len(store.points(Filter(unit_codes=(code,))))
+    assert data["stops"][""]["outline"] is None and data["stops"][""]["points"] == []
+    assert data["outline_style"]["color"] == darkmap.HIGHLIGHT and darkmap.HIGHLIGHT not in map_args(at)["script"]
 
 
 def test_feed_describes_changes_in_chinese():
@@ -235,3 +252,55 @@ def test_the_screen_shows_a_follow_ups_photo_as_a_thumbnail(store_path, store):
     feed = html_of(run_screen(), "xz-feed")
     assert "整改前后对比（附照片 2 张）" in feed
     assert re.search(r'<img class="xz-feed-photo" alt="照片" src="data:image/jpeg;base64,[A-Za-z0-9+/=]+">', feed)
+
+
+def test_overdue_and_this_months_figures_are_on_the_screen(store_path, store):
+    at = run_screen({"refresh": "1", "tour": "off"})
+    report = progress.report(store)
+    late = html_of(at, "xz-late")
+    assert f"共 {len(report.overdue)} 项" in late
+    for row in report.overdue.head(markup.OVERDUE_ROWS).itertuples():  # the most overdue first: town, name, days
+        assert re.search(rf'{row.unit_name}</span><span class="xz-late-name">{re.escape(row.name)}</span>'
+                         rf'<span class="xz-late-days"><b>{row.days_over:,}</b> 天', late)
+    data = tour_data(map_args(at))  # each overdue point gets a ring on the map, and the legend says what it means
+    assert len(data["overdue"]) == len(report.overdue) and "逾期" in map_args(at)["script"]
+
+    # a new problem today: 本月新增 goes up, and once it is solved, 本月解决
+    before = kpi_values(at)
+    today = clock.today().isoformat()
+    point = store.add_point({"kind": "issue", "status": "待协商", "lon": 112.10, "lat": 32.33, "opened_on": today,
+                             "unit_code": "420607102000", "name": "<i>大屏</i>新问题"}, "李四")
+    time.sleep(1.1)
+    run_screen(at=at)
+    assert kpi_values(at)["month_new"] == before["month_new"] + 1
+    store.update_point(point, {"status": "已解决", "resolved_on": today}, int(store.point(point)["version"]), "李四")
+    time.sleep(1.1)
+    run_screen(at=at)
+    assert re.search(r'data-kpi="month_new".*?本月解决 (\d+)', html_of(at, "xz-kpis")).group(1) == str(
+        progress.report(store).this_month["resolved"])
+    assert progress.report(store).this_month["resolved"] >= 1
+
+
+def test_an_overdue_name_is_text_not_markup(store_path, store):
+    worst = progress.report(store).overdue.iloc[0]["id"]
+    store.update_point(worst, {"name": "<b>逾期</b>的井"}, int(store.point(worst)["version"]), "李四")
+    html = html_of(run_screen({"tour": "off"}), "xz-late")
+    assert "<b>逾期</b>" not in html and "&lt;b&gt;逾期&lt;/b&gt;的井" in html
+
+
+def test_the_resolution_rate_counts_every_status_even_with_a_status_preset(store_path, store):
+    notes = dict(re.findall(r'data-kpi="(\w+)".*?<div class="xz-kpi-note">([^<]*)</div>',
+                            html_of(run_screen({"kind": "issue", "status": "已解决", "tour": "off"}), "xz-kpis")))
+    assert notes["resolved"] == "解决率 39%"  # 24 of 63 less the withdrawn, not 100 % of the 24 shown
+
+
+def test_the_switch_pauses_and_resumes_the_tour(store_path):
+    at = run_screen({"tour": "2", "refresh": "2"})
+    assert at.toggle[0].value is True and "自动巡览" in html_of(at, "xz-tour")
+    at.toggle[0].set_value(False)
+    run_screen(at=at)
+    assert at.session_state[tour.TOGGLE] is False and "巡览已暂停" in html_of(at, "xz-tour")
+    assert at.toggle[0].value is False
+    at.toggle[0].set_value(True)
+    run_screen(at=at)
+    assert at.session_state[tour.TOGGLE] is True and "巡览已暂停" not in html_of(at, "xz-tour")

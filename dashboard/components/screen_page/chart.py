@@ -12,7 +12,8 @@ from ..unit_stages import unit_table
 from .darkmap import HIGHLIGHT
 from .snapshot import Snapshot
 
-CHART_HEIGHT = 710
+CHART_HEIGHT = 708  # down to the map's bottom edge
+FONT = 24  # px: every text on the 大屏 that is meant to be read
 
 
 def unit_stage_table(snapshot: Snapshot) -> pd.DataFrame:
@@ -25,16 +26,17 @@ def stage_chart(table: pd.DataFrame, highlight: str | None = None) -> alt.LayerC
     long = table.reset_index().melt(id_vars="乡镇", var_name="阶段", value_name="数量")
     totals = table.sum(axis=1).rename("合计").reset_index()
     order = list(table.index)
-    y = alt.Y("乡镇:N", sort=order, title=None, axis=alt.Axis(labelFontSize=18, labelPadding=6))
+    y = alt.Y("乡镇:N", sort=order, title=None, axis=alt.Axis(labelFontSize=FONT, labelPadding=6, ticks=False))
+    # No x axis: each bar's total is written beside it, in letters that can be read from the back of the room.
     bars = (alt.Chart(long).mark_bar(height={"band": 0.72}, cornerRadiusEnd=2)
-            .encode(y=y, x=alt.X("sum(数量):Q", title=None, axis=alt.Axis(tickMinStep=1, labelFontSize=15)),
+            .encode(y=y, x=alt.X("sum(数量):Q", title=None, axis=None),
                     color=alt.Color("阶段:N", scale=alt.Scale(domain=list(model.STAGES),
                                                              range=[STAGE_COLORS[s] for s in model.STAGES]),
-                                    legend=alt.Legend(orient="top", title=None, labelFontSize=17, symbolSize=180,
-                                                      columnPadding=14)),
+                                    legend=alt.Legend(orient="top", title=None, labelFontSize=FONT, symbolSize=200,
+                                                      columns=2, columnPadding=28, rowPadding=2, labelOffset=6)),
                     order=alt.Order("stage_order:Q"))
             .transform_calculate(stage_order=f"indexof({list(model.STAGES)!r}, datum['阶段'])"))
-    labels = (alt.Chart(totals).mark_text(align="left", dx=6, fontSize=16, fontWeight="bold")
+    labels = (alt.Chart(totals).mark_text(align="left", dx=6, fontSize=FONT, fontWeight="bold")
               .encode(y=alt.Y("乡镇:N", sort=order), x=alt.X("合计:Q"), text=alt.Text("合计:Q"),
                       color=alt.condition(alt.datum["乡镇"] == (highlight or ""), alt.value(HIGHLIGHT),
                                           alt.value("#cfe0f5"))))

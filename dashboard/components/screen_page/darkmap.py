@@ -3,16 +3,21 @@ remounts it), the layers that change (the toured town's outline, the points, the
 the view (the toured town, the preset towns, or the district)."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 import folium
-from branca.element import Element
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from jinja2 import Template
 from streamlit_folium import st_folium
 
 from loaders import model
 
 from ... import basemaps, data, mapview
-from ...pointlayer import points_layer
+from ...assets import static_url
+from ...pointlayer import KIND_SHAPES, encode, js_literal, points_layer
 from . import tour
-from .snapshot import Snapshot
+from .snapshot import Snapshot, overdue_points
 
 MAP_HEIGHT = 758
 MAP_WIDTH = 990  # the centre column at 1920 px, for choosing a zoom that fits a unit
@@ -20,26 +25,41 @@ ZOOM_SNAP = 0.25  # fractional zoom: a unit or the district fills the big map
 ZOOM_MARGIN = 0.12
 ZOOM_RANGE = (7.0, 14.0)
 MAP_KEY = "xz_screen_map"
+POINT_RADIUS = 7
+TOURED_RADIUS = 11  # the toured town's points
 DARK_AREAS = ("#12305a", "#0f3a55", "#173a66", "#10354e", "#1a3260", "#0d3b4f", "#15355c", "#113057")
 DARK_AREA_OF = dict(zip(mapview.AREA_PALETTE, DARK_AREAS))
 HIGHLIGHT = "#ffd166"
 TOURED_STYLE = {"color": HIGHLIGHT, "weight": 4, "fill": True, "fillColor": HIGHLIGHT, "fillOpacity": 0.10}
 
+OVERDUE_COLOR = "#ff3355"  # the ring around an overdue point (static/screen-map.js draws it)
+# Every text a meeting reads from 5 m is at least 24 px (about 20 mm on a 65-inch 1080p panel). The note and the
+# attribution move to the page's footer; Leaflet's own credit and the imperial scale line are not drawn.
 DARK_MAP_CSS = """<style>
 .leaflet-container { background: #050f1f !important; font-family: 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; }
-.xz-area-label div { color: #d7e6fb !important; font-size: 15px !important; font-weight: 600 !important;
-  text-shadow: 0 0 4px #050f1f, 0 0 3px #050f1f, 0 0 2px #050f1f !important; }
-.xz-area-label.xz-outside div { color: #7d8797 !important; font-size: 13px !important; font-weight: 400 !important; }
-.xz-control { background: rgba(6, 20, 40, 0.86) !important; color: #cfe0f5 !important; border: 1px solid #1d4877;
-  box-shadow: 0 0 12px rgba(0, 0, 0, 0.5) !important; font-size: 14px !important; }
-.xz-legend b { color: #8fd3ff; }
-.xz-note { color: #8aa0bb !important; font-size: 12px !important; max-width: 300px !important; }
-.leaflet-control-scale-line { background: rgba(6, 20, 40, 0.7); color: #cfe0f5; border-color: #5b7da6; }
-.leaflet-control-attribution { background: rgba(6, 20, 40, 0.7) !important; color: #6f86a3 !important; }
-.leaflet-control-attribution a { color: #8fb7e0 !important; }
+.xz-area-label div { color: #e4eeff !important; font-size: 24px !important; font-weight: 700 !important;
+  text-shadow: 0 0 5px #050f1f, 0 0 4px #050f1f, 0 0 3px #050f1f, 0 0 2px #050f1f !important; }
+.xz-area-label.xz-outside div { color: #8a93a3 !important; font-size: 24px !important; font-weight: 400 !important; }
+.xz-control { background: rgba(6, 20, 40, 0.86) !important; color: #dce8f7 !important; border: 1px solid #1d4877;
+  box-shadow: 0 0 12px rgba(0, 0, 0, 0.5) !important; font-size: 24px !important; line-height: 34px !important;
+  padding: 8px 14px !important; }
+.xz-legend .xz-row { gap: 10px !important; }
+.xz-legend svg { width: 24px; height: 24px; }
+.xz-note, .leaflet-control-attribution { display: none !important; }
+.leaflet-control-scale-line { background: rgba(6, 20, 40, 0.7); color: #dce8f7; border-color: #8fb7e0;
+  font-size: 24px; line-height: 30px; padding: 0 6px; }
+.leaflet-control-scale-line:not(:first-child) { display: none; }
 .leaflet-control-zoom { display: none; }
 .leaflet-tooltip { background: #0b1f3a; color: #e8f1ff; border-color: #1d4877; }
 </style>"""
+RING_SVG = (f'<svg width="14" height="14" viewBox="0 0 14 14"><circle cx="7" cy="7" r="5.2" fill="none" '
+            f'stroke="{OVERDUE_COLOR}" stroke-width="2"/></svg>')
+
+
+def legend_html(kinds: tuple[str, ...]) -> str:
+    """The kinds' shapes and the overdue ring (the stages' colours are in the chart's legend and the tour card)."""
+    rows = mapview.legend_rows("图例", [(KIND_SHAPES[k], "#8aa0bb", model.kind_label(k)) for k in kinds])
+    return rows + f'<div class="xz-row">{RING_SVG}逾期</div>'
 
 
 def _dark_area(feature: dict) -> dict:
@@ -60,7 +80,8 @@ def _no_highlight(feature: dict) -> dict:
 
 def dark_base_map(geography: data.MapGeography, kinds: tuple[str, ...]) -> folium.Map:
     """The shared offline base map, recoloured for a dark room. Deterministic: same inputs, same script."""
-    m = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography, kinds, gestures=False)  # nobody touches it
+    m = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography, kinds, legend=legend_html(kinds),
+                               gestures=False)  # nobody touches it
     for child in m._children.values():
         if isinstance(child, folium.GeoJson):
             if child.layer_name == "区界":
@@ -70,29 +91,66 @@ def dark_base_map(geography: data.MapGeography, kinds: tuple[str, ...]) -> foliu
                 child.highlight_function = _no_highlight
     m.options["zoom_snap"] = ZOOM_SNAP
     m.options["zoom_control"] = False  # nobody touches the screen
+    m.options["zoom_animation"] = False  # an animated zoom scales the points' canvas: they balloon, then shrink
     m.get_root().header.add_child(Element(DARK_MAP_CSS), name="xz_screen_css")
     return m
 
 
-def layers(snapshot: Snapshot, stop: str) -> list[folium.FeatureGroup]:
-    """What changes on the map: the toured unit's outline, all points, and the toured unit's points enlarged."""
-    towns = (stop,) if stop else snapshot.presets.where.unit_codes
-    groups = [mapview.selection_layer(snapshot.geography, snapshot.units.areas_of(towns), "巡览乡镇", TOURED_STYLE)]
-    for kind, frame in snapshot.view.parts.items():
-        groups.append(points_layer(frame, name=model.kind_label(kind), radius=7, shared_renderer=True))
+class ScreenTour(JSCSSMixin, MacroElement):
+    """Every tour stop's view, outline and enlarged points, plus the overdue rings, for `static/screen-map.js`, which
+    shows the stop the tour card shows -- in the same frame as the card (see there why the map is not moved from
+    Python)."""
+
+    default_js: ClassVar[list[tuple[str, str]]] = [("xz_screen_map", static_url("screen-map.js"))]
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.xzScreenTour({{ this.payload }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, payload: dict):
+        super().__init__()
+        self._name = "ScreenTour"
+        self.payload = js_literal(payload)
+
+
+def tour_payload(snapshot: Snapshot, running: bool) -> dict:
+    """For each stop ("" = the district, or the preset towns while the tour is off): its view [lat, lon, zoom], the
+    outline to draw and the points to enlarge (points.js payloads); the overdue points' positions."""
+    features = {f["properties"]["code"]: f for f in snapshot.geography.areas["features"]}
+    stops = {}
+    for stop in tour.stops(snapshot):
+        towns = (stop,) if stop else snapshot.presets.where.unit_codes
+        areas = [features[a] for a in snapshot.units.areas_of(towns) if a in features]
+        where = view(snapshot, stop, running)
+        enlarged = []
         if stop:
-            mine = frame[snapshot.in_area(frame, stop)]
-            if len(mine):
-                groups.append(points_layer(mine.reset_index(drop=True), name=f"{model.kind_label(kind)}（巡览）",
-                                           radius=11, shared_renderer=True))
-    return groups
+            for frame in snapshot.view.parts.values():
+                mine = frame[snapshot.in_area(frame, stop)]
+                if len(mine):
+                    enlarged.append(encode(mine.reset_index(drop=True)))
+        stops[stop] = {"view": [*where.center, where.zoom], "points": enlarged,
+                       "outline": {"type": "FeatureCollection", "features": areas} if areas else None}
+    late = overdue_points(snapshot.view.points)
+    return {"stops": stops, "overdue": late[["lat", "lon"]].round(6).to_numpy().tolist(), "radius": TOURED_RADIUS,
+            "outline_style": TOURED_STYLE, "overdue_color": OVERDUE_COLOR}
 
 
-def view(snapshot: Snapshot, stop: str) -> mapview.MapView:
+def layers(snapshot: Snapshot, running: bool) -> list[folium.FeatureGroup]:
+    """What changes with the data: all points, and the tour (`ScreenTour`). Nothing here changes from one tour stop
+    to the next, so a tour step does not redraw the points."""
+    groups = [points_layer(frame, name=model.kind_label(kind), radius=POINT_RADIUS, shared_renderer=True)
+              for kind, frame in snapshot.view.parts.items()]
+    touring = folium.FeatureGroup(name="巡览", control=False)
+    ScreenTour(tour_payload(snapshot, running)).add_to(touring)
+    return [*groups, touring]
+
+
+def view(snapshot: Snapshot, stop: str, running: bool) -> mapview.MapView:
     """The toured unit; else the preset towns while the tour is off; else the district."""
     if stop:
         towns: tuple[str, ...] = (stop,)
-    elif not tour.running():
+    elif not running:
         towns = snapshot.presets.where.unit_codes
     else:
         towns = ()
@@ -101,8 +159,8 @@ def view(snapshot: Snapshot, stop: str) -> mapview.MapView:
                                    zoom_range=ZOOM_RANGE)
 
 
-def show(snapshot: Snapshot, stop: str) -> None:
+def show(snapshot: Snapshot, running: bool) -> None:
+    """The map, with no center/zoom for streamlit-folium: the view follows the tour card (`ScreenTour`)."""
     base = dark_base_map(snapshot.geography, snapshot.presets.where.kinds or tuple(model.KINDS))
-    where = view(snapshot, stop)
     st_folium(base, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=[],
-              feature_group_to_add=layers(snapshot, stop), center=list(where.center), zoom=where.zoom)
+              feature_group_to_add=layers(snapshot, running))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from loaders.units import Units
 
@@ -25,18 +26,23 @@ def _live(wanted: presets.Presets) -> None:
     running = tour.running()
     stop = tour.stop(stops, wanted, running)
 
-    st.markdown(markup.kpi_html(snapshot.kpis(shown.view, wanted, shown.work)), unsafe_allow_html=True)
+    st.markdown(markup.kpi_html(snapshot.kpis(shown)), unsafe_allow_html=True)
     left, centre, right = st.columns([1.02, 2.35, 1.02], gap="small")
     with left:
         st.markdown(markup.CHART_HEAD_HTML, unsafe_allow_html=True)
         highlight = shown.units.short(stop) if stop else None
         st.altair_chart(chart.stage_chart(chart.unit_stage_table(shown), highlight), theme=None, width="stretch")
     with centre:
-        darkmap.show(shown, stop)
+        darkmap.show(shown, running)
     with right:
         st.markdown(markup.tour_html(shown, stop, stops, running), unsafe_allow_html=True)
-        st.toggle("自动巡览", key=tour.TOGGLE)
+        if tour.switch(running):  # draw the whole screen in its new state now, not at the next tick
+            try:
+                st.rerun(scope="fragment")
+            except StreamlitAPIException:  # the switch changed in a full run (not a fragment run)
+                st.rerun()
         st.markdown(markup.feed_html(shown), unsafe_allow_html=True)
+        st.markdown(markup.overdue_html(shown), unsafe_allow_html=True)
     st.markdown(markup.footer_html(shown, stale_since, ss[_RUNS], tour.running()), unsafe_allow_html=True)
 
 
@@ -62,5 +68,5 @@ def render() -> None:
     with title:
         st.markdown(markup.title_html(), unsafe_allow_html=True)
     with clock:
-        st.iframe(markup.CLOCK_HTML, height=80)
+        st.iframe(markup.clock_html(), height=80)
     st.fragment(run_every=wanted.tick)(_live)(wanted)

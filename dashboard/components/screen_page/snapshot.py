@@ -23,7 +23,7 @@ from .presets import Presets
 
 _LOG = logging.getLogger(__name__)
 
-FEED_ROWS = 7
+FEED_ROWS = 3  # what fits beside the map in letters readable from the back of the room
 SYSTEM_USERS = {"init"}  # the bundled sample data was written by `init`: not news for a meeting
 OTHER_COLOR = "#7f8ea3"
 ACTIVITY_COLOR = "#b388ff"  # 协商活动 in 最新动态
@@ -70,6 +70,8 @@ class Snapshot:
     read_at: dt.datetime
     work: object = None  # loaders.figures.Headline for the screen's towns
     thumbs: tuple[tuple[str, str], ...] = ()  # (photo id, data: URL of its thumbnail) for the feed
+    progress: object = None  # loaders.progress.Report: this month's figures, the overdue and due lists
+    rates: data.View | None = None  # the view without status and stage filters, for 解决率 (see `kpis`)
 
     def towns(self) -> list[str]:
         """The towns the screen is about: the preset ones, or the network's 17, in display order."""
@@ -81,9 +83,11 @@ class Snapshot:
         return points["unit_code"].fillna("").map(self.units.area_of) == area
 
 
-def kpis(view: data.View, presets: Presets, work=None) -> list[Kpi]:
-    """The big figures, computed from the data (the article's 270余 / 30余 / 17 / 24 / 25 on the sample store);
-    `work` is the consultation headline (loaders.figures.Headline) for the screen's towns."""
+def kpis(shown: Snapshot) -> list[Kpi]:
+    """The big figures, computed from the data (the article's 270余 / 30余 / 17 / 24 / 25 on the sample store), this
+    month's and the overdue. 解决率 counts the issues the other filters select, whatever their status (with a status
+    preset of 已解决 it would otherwise read 100 %)."""
+    view, presets, work, report = shown.view, shown.presets, shown.work, shown.progress
     status = view.by_status
     kinds = view.by_kind
 
@@ -92,13 +96,14 @@ def kpis(view: data.View, presets: Presets, work=None) -> list[Kpi]:
 
     sites = int(kinds.get("demo_site", 0)) - n("demo_site", "已撤销")
     issue = issue_figures(view)
-    rate = f"解决率 {issue['rate'] * 100:.0f}%" if issue["rate"] is not None else ""
+    honest = issue_figures(shown.rates if shown.rates is not None else view)["rate"]
+    rate = f"解决率 {honest * 100:.0f}%" if honest is not None else ""
     wells, bridges = int(kinds.get("well", 0)), int(kinds.get("bridge", 0))
     figures = []
     if work is not None:
         figures += [
             (None, Kpi("members", "委员参与", f"{work.members_taking_part:,}", "名",
-                       f"区政协委员 {work.members_district:,} 名", "cyan")),
+                       f"全区 {work.members_district:,} 名", "cyan")),
             (None, Kpi("activities", "协商活动", f"{work.activities:,}", "场次", f"三级联动 {work.three_level} 次",
                        "rose")),
         ]
@@ -106,12 +111,27 @@ def kpis(view: data.View, presets: Presets, work=None) -> list[Kpi]:
         ("demo_site", Kpi("demo_site", "协商示范点", sites, "个", f"已建成 {n('demo_site', '已建成')}", "gold")),
         ("issue", Kpi("issues", "问题点", int(kinds.get("issue", 0)), "个", "协商议题", "blue")),
         ("issue", Kpi("resolved", "已解决", int(issue["resolved"]), "个", rate, "green")),
+    ]
+    if report is not None:
+        month = report.this_month
+        figures += [
+            (None, Kpi("overdue", "逾期", len(report.overdue), "项", f"7天内到期 {len(report.due_soon)}", "red")),
+            (None, Kpi("month_new", "本月新增", int(month["new"]), "项", f"本月解决 {int(month['resolved'])}",
+                       "amber")),
+        ]
+    figures += [
         ("issue", Kpi("forwarded", "已转社情民意", int(issue["forwarded"]), "件", "报送上级", "violet")),
-        (None, Kpi("in_progress", "进行中", int(view.by_stage.get("进行中", 0)), "项", "各类点位", "amber")),
         ("well", Kpi("wells", "水井出水", n("well", "已出水"), "口", f"共 {wells} 口", "cyan")),
         ("bridge", Kpi("bridges", "桥梁改造", n("bridge", "已改造"), "座", f"共 {bridges} 座", "teal")),
     ]
     return [figure for kind, figure in figures if kind is None or presets.shows(kind)]
+
+
+def overdue_points(points: pd.DataFrame) -> pd.DataFrame:
+    """The points past their time limit (`overdue_days` > 0; the column is absent until the store knows limits)."""
+    if "overdue_days" not in points.columns:
+        return points.iloc[0:0]
+    return points[pd.to_numeric(points["overdue_days"], errors="coerce").fillna(0) > 0]
 
 
 def _when(text: str | None, today: dt.date) -> str:
@@ -220,7 +240,8 @@ def recent_points(points: pd.DataFrame, names: dict[str, str], *, limit: int = F
 def read_snapshot(presets: Presets, previous: Snapshot | None) -> Snapshot:
     """One consistent read of everything the screen shows. Raises whatever the store raises."""
     version = data.version()  # raises StoreUnavailable when the store cannot be read (reading never creates one)
-    if previous is not None and previous.version == version and previous.presets == presets:
+    if (previous is not None and previous.version == version and previous.presets == presets
+            and previous.read_at.date() == clock.today()):  # a new day: overdue days and this month move on
         return replace(previous, read_at=clock.now())
     view = data.filtered(presets.where)
     units = data.units()
@@ -236,8 +257,10 @@ def read_snapshot(presets: Presets, previous: Snapshot | None) -> Snapshot:
     if not feed:
         feed = recent_points(view.points, names, activities=activities)
     work = data.headline(tuple(sorted(towns)))
+    where = presets.where
+    rates = data.filtered(where.but(statuses=(), stages=())) if where.statuses or where.stages else view
     return Snapshot(version, presets, view, units, geography, tuple(feed), from_history, clock.now(), work,
-                    thumbnails(feed))
+                    thumbnails(feed), data.progress(where), rates)
 
 
 def thumbnails(feed: list[FeedItem]) -> tuple[tuple[str, str], ...]:

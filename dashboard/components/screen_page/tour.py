@@ -10,13 +10,25 @@ from .presets import Presets
 from .snapshot import Snapshot
 
 WHOLE = ""  # the tour stop that shows the whole district
-TOGGLE = "xz_screen_tour"  # the 自动巡览 switch (a widget key)
+TOGGLE = "xz_screen_tour"  # whether the tour runs (session state; the 自动巡览 switch shows and changes it)
 _STOP = "_xz_screen_stop"
 _MOVED_AT = "_xz_screen_moved_at"
 
 
 def running() -> bool:
     return bool(st.session_state.get(TOGGLE))
+
+
+def switch(on: bool) -> bool:
+    """The 自动巡览 switch, showing `on`; True when somebody just flipped it (the state is then already changed).
+
+    The switch has no widget key and its default *is* the state: a key set from session state leaves the widget's
+    default at False, and a browser that had not yet taken the state (a rerun requested by the map as it loads, on a
+    cold server) sent that False back and stopped the tour. Without a key, flipping the value makes a new widget."""
+    flipped = st.toggle("自动巡览", value=on) != on
+    if flipped:
+        st.session_state[TOGGLE] = not on
+    return flipped
 
 
 def stops(snapshot: Snapshot) -> list[str]:
