@@ -232,6 +232,21 @@ def streamlit_server(tmp_path_factory):
         _stop(proc)
 
 
+@pytest.fixture(scope="session")
+def bundled_app(streamlit_server, tmp_path_factory):
+    """Factory: ``bundled_app(name, env=None) -> (base_url, store_path)``: the dashboard on a fresh store of its own,
+    built from the bundled data (a module's tests may change it without touching another module's)."""
+    from loaders import config
+    from loaders.store import initialise
+
+    def start(name: str, env: dict[str, str] | None = None) -> tuple[str, Path]:
+        path = tmp_path_factory.mktemp(name) / "xiangzhou.gpkg"
+        initialise(path, config.geodata_dir())
+        return streamlit_server("dashboard/app.py", env={"XZMAP_STORE": str(path), **(env or {})}), path
+
+    return start
+
+
 # --------------------------------------------------------------------------
 # Browser
 # --------------------------------------------------------------------------

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from loaders import config
-from loaders.store import initialise
-
-APP = "dashboard/app.py"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 
 
 @pytest.fixture(scope="module")
-def server(browser, streamlit_server, tmp_path_factory):
-    path = tmp_path_factory.mktemp("desk") / "xiangzhou.gpkg"
-    initialise(path, config.geodata_dir())
-    return streamlit_server(APP, env={"XZMAP_STORE": str(path)})
+def server(browser, bundled_app):
+    return bundled_app("desk")[0]
 
 
 def _chosen(page, label: str) -> list[str]:

@@ -7,19 +7,17 @@ import re
 
 import pytest
 
-from loaders import config, model
+from loaders import model
 from loaders.filters import Filter
-from loaders.store import GeoPackageStore, initialise
+from loaders.store import GeoPackageStore
 
-APP = "dashboard/app.py"
 HUANGJI = "420607102000"
 
 
 @pytest.fixture(scope="module")
-def server(browser, streamlit_server, tmp_path_factory):
-    path = tmp_path_factory.mktemp("progress") / "xiangzhou.gpkg"
-    initialise(path, config.geodata_dir())
-    return {"url": streamlit_server(APP, env={"XZMAP_STORE": str(path)}), "store": GeoPackageStore(path)}
+def server(browser, bundled_app):
+    url, path = bundled_app("progress")
+    return {"url": url, "store": GeoPackageStore(path)}
 
 
 def test_progress_for_one_town_says_what_came_in_what_is_overdue_and_whose(page, server, wait_for_app, map_frame,
