@@ -15,15 +15,16 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from loaders import clock, config, coords, model
+from loaders import clock, config, coords, deadlines, model
 from loaders.filters import Filter
 from loaders.geography import area_km2
+from loaders.progress import Report, overdue_days, report
 from loaders.store import Store, open_store
 from loaders.units import Units
 
 # Columns a page needs for the map, KPIs and tables; the detail panel reads the whole record with store.point().
 VIEW_COLUMNS = ("id", "kind", "status", "stage", "unit_code", "lon", "lat", "name", "village", "opened_on",
-                "resolved_on", "sample", "updated_at")
+                "resolved_on", "sample", "created_at", "updated_at")
 OTHER_UNIT = "其他"
 SMALL_AREA_KM2 = 55
 
@@ -90,13 +91,37 @@ def _view(points: pd.DataFrame) -> View:
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
-def _filtered(path: str, data_version: int, key: tuple) -> View:
+def _filtered(path: str, data_version: int, key: tuple, today: dt.date) -> View:
     points = _store(path).points(_filter_from_key(key), columns=VIEW_COLUMNS).reset_index(drop=True)
+    events, limits = _timing(path, data_version)
+    points["overdue_days"] = overdue_days(points, events, limits, today)
     return _view(points)
 
 
 def filtered(where: Filter) -> View:
-    return _filtered(str(config.store_location()), version(), _filter_key(where))
+    """The points `where` selects, with `overdue_days` (days over the time limit, NaN when not overdue)."""
+    return _filtered(str(config.store_location()), version(), _filter_key(where), clock.today())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _timing(path: str, data_version: int) -> tuple[pd.DataFrame, deadlines.Limits]:
+    """Status moves and time limits, read once per data version for every filter's overdue marks."""
+    store_ = _store(path)
+    return store_.status_events(), deadlines.limits(store_)
+
+
+def limits() -> deadlines.Limits:
+    return _timing(str(config.store_location()), version())[1]
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _progress(path: str, data_version: int, key: tuple, today: dt.date) -> Report:
+    return report(_store(path), _filter_from_key(key), today)
+
+
+def progress(where: Filter) -> Report:
+    """Months, durations, overdue and due lists for the points `where` selects (loaders.progress.report)."""
+    return _progress(str(config.store_location()), version(), _filter_key(where), clock.today())
 
 
 def export_points(where: Filter) -> pd.DataFrame:

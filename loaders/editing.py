@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import contextmanager
 
-from . import auth
+from . import auth, deadlines
 from .auth import User
 from .model import ValidationError
 from .store.base import NotFoundError, Store, StoreError
@@ -181,6 +181,11 @@ class Editor:
         """Admins only: official unit areas from a boundary file (see Store.replace_areas)."""
         user = self.require_admin("替换乡镇（街道）范围")
         return self.store.replace_areas(areas, basis, user.name)
+
+    def set_deadlines(self, limits) -> None:
+        """Store new time limits (`loaders.deadlines.Limits`) for every page, server and the 大屏."""
+        user = self.require_admin("修改办理时限")
+        deadlines.save(self.store, limits, user.name)
 
     # The consultation work: activities and members follow the town rule of points ----------------------------
     def add_activity(self, record: dict) -> str:

@@ -86,6 +86,11 @@ class Store(abc.ABC):
     def follow_ups(self, point_id: str) -> list[dict]: ...
 
     @abc.abstractmethod
+    def status_events(self) -> pd.DataFrame:
+        """`point_id, date, status` of every recorded move to a status (follow-ups and audited edits), oldest
+        first: when each point entered its status, for time limits and for what was open on a past date."""
+
+    @abc.abstractmethod
     def history(self, point_id: str | None = None, limit: int = 200) -> pd.DataFrame: ...
 
     @abc.abstractmethod
@@ -211,6 +216,15 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def delete_photo(self, photo_id: str, user: str) -> None: ...
+
+    # Settings (what an admin sets on the admin page, e.g. time limits) -------------------------------------------
+    @abc.abstractmethod
+    def setting(self, key: str):
+        """The value stored under `key` (parsed JSON), or None when it was never set."""
+
+    @abc.abstractmethod
+    def set_setting(self, key: str, value, user: str) -> None:
+        """Store a JSON value under `key`, audited (action `setting`); an unchanged value writes nothing."""
 
     # Whole tables: copy, backup and restore between engines ----------------------------------------------------
     @abc.abstractmethod

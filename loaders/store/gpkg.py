@@ -53,7 +53,8 @@ def read_blob(blob: bytes) -> shapely.Geometry:
 _KIND_SQL = {**_SQL_TYPES, "json": "TEXT", "blob": "BLOB"}
 _DESCRIPTIONS = {"member_groups": "委员活动组", "group_pairings": "区直活动组对口联系乡镇活动组", "members": "政协委员",
                  "activities": "协商活动", "activity_members": "参加协商活动的委员", "issue_activities": "问题点的来源活动",
-                 "photos": "点位和跟踪督办的照片（JPEG，已去除位置等信息）"}
+                 "photos": "点位和跟踪督办的照片（JPEG，已去除位置等信息）",
+                 "settings": "设置（如办理时限）"}
 
 
 def _table_sql(table: schema.Table, unique: tuple[str, ...]) -> list[str]:
@@ -84,6 +85,11 @@ def _consultation_sql() -> list[str]:
 def _photos_sql() -> list[str]:
     """The table schema version 3 added, each statement ending with `;`."""
     return [s + ";" for s in (*_table_sql(schema.PHOTOS, ("id",)), "CREATE INDEX photos_point ON photos(point_id)")]
+
+
+def _settings_sql() -> list[str]:
+    """The table schema version 4 added, each statement ending with `;`."""
+    return [s + ";" for s in _table_sql(schema.SETTINGS, ("key",))]
 
 
 SCHEMA = f"""
@@ -142,7 +148,7 @@ INSERT INTO gpkg_geometry_columns VALUES
   ('district_outline', 'geom', 'MULTIPOLYGON', 4326, 0, 0),
   ('unit_areas', 'geom', 'MULTIPOLYGON', 4326, 0, 0);
 INSERT INTO meta (key, value) VALUES ('data_version', '0'), ('schema', '{schema.SCHEMA_VERSION}');
-""" + "\n".join(_consultation_sql() + _photos_sql())
+""" + "\n".join(_consultation_sql() + _photos_sql() + _settings_sql())
 
 
 # (version, statements): what brings a file of the version before up to this one. Version 1 is the first SCHEMA.
@@ -151,6 +157,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (2, (*(f"ALTER TABLE points ADD COLUMN {c} TEXT" for c in schema.ADDED[2][1]["points"]),
          *(s.rstrip(";") for s in _consultation_sql()))),
     (3, tuple(s.rstrip(";") for s in _photos_sql())),
+    (4, tuple(s.rstrip(";") for s in _settings_sql())),
 )
 assert MIGRATIONS[-1][0] == schema.SCHEMA_VERSION
 

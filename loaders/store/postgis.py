@@ -109,6 +109,9 @@ V3 = ";\n".join([
 ])
 
 
+V4 = _table_sql(schema.SETTINGS, ("UNIQUE (key)",))
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -120,6 +123,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "点位、跟踪督办、修改记录、乡镇与范围、用户与会话", V1),
     Migration(2, "协商活动、委员、委员活动组与对口联系；问题点的社情民意编号和提案号", V2),
     Migration(3, "点位和跟踪督办的照片", V3),
+    Migration(4, "设置（办理时限）", V4),
 )
 assert MIGRATIONS[-1].version == schema.SCHEMA_VERSION
 

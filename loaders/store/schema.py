@@ -129,21 +129,28 @@ PHOTOS = Table("photos", _columns(
     ("created_at", "text", True), "created_by", "deleted_at",
 ), order=("id",))
 
+# Settings an admin changes on the admin page (schema version 4), one JSON value per key -- e.g. `deadlines`, the time
+# limits per kind and status. A table, not `meta`: copies, backups and checksums carry it like any other data.
+SETTINGS = Table("settings", _columns(
+    ("key", "text", True), ("value", "json", True), ("updated_at", "text", True), "updated_by",
+), order=("key",))
+
 META = Table("meta", _columns(("key", "text", True), "value"), order=("key",))
 
 # In the order they are written (a follow-up refers to its point, an area to its unit).
 TABLES: dict[str, Table] = {t.name: t for t in (
-    META, UNITS, DISTRICT_OUTLINE, UNIT_AREAS, POINTS, FOLLOW_UPS, PHOTOS, *CONSULTATION_TABLES, AUDIT, USERS,
+    META, UNITS, DISTRICT_OUTLINE, UNIT_AREAS, POINTS, FOLLOW_UPS, PHOTOS, *CONSULTATION_TABLES, SETTINGS, AUDIT, USERS,
     SESSIONS)}
 
 # The schema version this code writes and understands; a store with a newer one is refused (see migrations).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # What each version added, for reading an older snapshot as it was written (its checksum covers only its own columns)
 # and for migrating it: version -> (new tables, {table: new columns}).
 ADDED: dict[int, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     2: (tuple(t.name for t in CONSULTATION_TABLES), {"points": ("opinion_no", "proposal_no")}),
     3: (("photos",), {}),
+    4: (("settings",), {}),
 }
 
 

@@ -23,6 +23,7 @@ from . import checksum, schema
 from .base import Change, NotFoundError, StaleEditError, Store, StoreError
 from .consultation import ConsultationStore
 from .photos import PhotoStore
+from .settings import SettingsStore
 from .where import where_sql
 
 # Columns of the points table that the contract reads and writes (besides fid and geom).
@@ -57,7 +58,7 @@ def quote(column: str) -> str:
     return f'"{column}"'
 
 
-class SQLStore(ConsultationStore, PhotoStore, Store):
+class SQLStore(ConsultationStore, PhotoStore, SettingsStore, Store):
     LIKE = "LIKE"  # how a keyword is matched (PostgreSQL: ILIKE, to match SQLite's case-insensitive LIKE)
     JSON_IN = "?"  # how a JSON text parameter is written into a JSON column
     FOR_UPDATE = ""  # how a writer locks the row it is about to change (SQLite: the whole file is locked already)
@@ -165,6 +166,21 @@ class SQLStore(ConsultationStore, PhotoStore, Store):
             rows = c.execute(f"SELECT {', '.join(self._select(c) for c in FOLLOW_UP_COLUMNS)} FROM follow_ups "
                              "WHERE point_id = ? ORDER BY date, fid", (point_id,)).fetchall()
         return [dict(zip(FOLLOW_UP_COLUMNS, r)) for r in rows]
+
+    def status_events(self) -> pd.DataFrame:
+        """Every recorded move to a status: `point_id, date, status`, from follow-ups (their own date, which staff
+        may give in the past) and from audited edits (the day they were saved, Beijing time); oldest first."""
+        with self._read() as c:
+            logged = c.execute("SELECT point_id, date, status FROM follow_ups WHERE status IS NOT NULL").fetchall()
+            edits = c.execute("SELECT point_id, at, after FROM audit WHERE action IN ('update', 'revert') "
+                              "AND point_id IS NOT NULL ORDER BY fid").fetchall()
+        rows = [(p, str(d)[:10], s) for p, d, s in logged]
+        for point_id, at, after in edits:
+            status = parse_json(after, {}).get("status")
+            if status:
+                rows.append((point_id, str(at)[:10], status))
+        frame = pd.DataFrame.from_records(rows, columns=["point_id", "date", "status"])
+        return frame.sort_values("date", kind="stable").reset_index(drop=True)
 
     def history(self, point_id: str | None = None, limit: int = 200) -> pd.DataFrame:
         sql = f"SELECT {', '.join(map(quote, HISTORY_COLUMNS))} FROM audit"
