@@ -123,18 +123,20 @@ class CompactPoints(JSCSSMixin, MacroElement):
         {% endmacro %}"""
     )
 
-    def __init__(self, payload: dict, radius: int = 6, shared_renderer: bool = False):
+    def __init__(self, payload: dict, radius: int = 6, shared_renderer: bool = False, late_color: str = OVERDUE_COLOR):
         super().__init__()
         self._name = "CompactPoints"
         self.payload = js_literal(payload)
-        self.options = js_literal({"radius": radius, "sharedRenderer": shared_renderer, "lateColor": OVERDUE_COLOR})
+        self.options = js_literal({"radius": radius, "sharedRenderer": shared_renderer, "lateColor": late_color})
 
 
 def points_layer(points: pd.DataFrame, *, name: str = "点位", gcj02: bool = False,
                  highlight_id: str | None = None, radius: int = 6,
-                 shared_renderer: bool = False, categories: tuple | None = None) -> folium.FeatureGroup:
+                 shared_renderer: bool = False, categories: tuple | None = None,
+                 late_color: str = OVERDUE_COLOR) -> folium.FeatureGroup:
     """A FeatureGroup for st_folium's `feature_group_to_add`: the base map stays mounted while points change.
     `categories` = (column, colours, label, shape) draws records of one kind by a column (see encode_categories).
+    `late_color`: the dashed ring around overdue points (a lighter one reads better on a dark map).
 
     `shared_renderer=True` draws on the map's canvas (folium.Map(prefer_canvas=True)) instead of a canvas of its own,
     so clickable canvas layers under the points (the town areas) keep receiving clicks.
@@ -147,7 +149,7 @@ def points_layer(points: pd.DataFrame, *, name: str = "点位", gcj02: bool = Fa
     if len(points):
         payload = (encode_categories(points, *categories, gcj02=gcj02, highlight=highlight) if categories
                    else encode(points, gcj02=gcj02, highlight=highlight))
-        CompactPoints(payload, radius=radius, shared_renderer=shared_renderer).add_to(group)
+        CompactPoints(payload, radius=radius, shared_renderer=shared_renderer, late_color=late_color).add_to(group)
     return group
 
 
