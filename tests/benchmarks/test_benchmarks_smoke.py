@@ -145,6 +145,7 @@ def test_first_load_compares_a_bare_page_with_the_overview_map(tmp_path, capsys)
     assert results["sizes"] == ["kept"]
     part = results["first_load"]
     assert part["visits"] == 1 and part["points"] > 100 and part["blocked_requests"] == 0
-    assert 0 < part["bare_s"] and 0 < part["overview_frame_s"] < part["overview_map_s"]
+    for prefix in ("", "new_visitor_"):
+        assert 0 < part[prefix + "bare_s"] and 0 < part[prefix + "overview_frame_s"] < part[prefix + "overview_map_s"]
     assert part["ratio"] == pytest.approx(part["overview_map_s"] / part["bare_s"], abs=0.01)
     assert "ratio map / bare" in capsys.readouterr().out
