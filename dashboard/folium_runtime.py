@@ -189,7 +189,7 @@ def use_local_assets(warn_if_missing: bool = True) -> None:
 
 
 #: What this project's maps load: Leaflet, our set-up script and our styles (map.css stands in for folium's
-#: awesome-rotate CSS). folium.Map's other defaults -- jQuery, Bootstrap, Font Awesome, awesome-markers, about 600 kB
+#: awesome-rotate CSS). folium.Map's other defaults -- jQuery, Bootstrap, Font Awesome, awesome-markers, about 470 kB
 #: that the map's frame fetched one script after the other before drawing -- serve only folium.Icon markers; our
 #: maps draw points with points.js and labels and crosshairs with DivIcons.
 LEAN_LINKS = {"leaflet", "map_setup", "leaflet_css", "awesome_rotate_css"}

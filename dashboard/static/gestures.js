@@ -47,7 +47,6 @@
 
   function armWheel(handler, armed) {
     handler._xzWheelArmed = armed;
-    handler._map.getContainer().classList.toggle("xz-wheel-armed", armed);
     if (armed) { handler._map.scrollWheelZoom.enable(); }
   }
 
