@@ -6,6 +6,9 @@ run, see benchmarks/load.py)  --out PATH. `--quick` is the tiny configuration th
 The store engines side by side (benchmarks/engines.py; PostGIS on a throw-away server it starts and stops):
 --engines gpkg,postgis (empty: none)  --engine-sizes 100000,1000000  --engine-repeats 5  --import-rows 10000
 --engines-only (just that section; with the default --out it replaces only the "engines" part of results.json).
+
+First load, bare Streamlit page vs the overview's map (benchmarks/firstload.py): --first-load-visits 5 (0: none)
+--first-load-only (just that section; replaces only the "first_load" part of results.json).
 """
 from __future__ import annotations
 
@@ -21,12 +24,12 @@ from pathlib import Path
 
 from loaders.store import Filter
 
-from . import browser, engines, mapbuild, pagerun, storeq, synthetic
+from . import browser, engines, firstload, mapbuild, pagerun, storeq, synthetic
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 TARGETS = {
     "rerun_s_at_10000": 0.3, "speedup_at_10000": 50, "bytes_per_point_at_10000": 60, "rerun_s_at_100000": 2.0,
-    "store_filtered_ms_at_100000": 100, "first_load_s": 3.0,
+    "store_filtered_ms_at_100000": 100, "first_load_s": 3.0, "first_load_ratio": firstload.TARGET_RATIO,
 }
 
 
@@ -181,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine-repeats", type=int, default=5)
     parser.add_argument("--import-rows", type=int, default=10_000, help="rows of the timed import (0: none)")
     parser.add_argument("--engines-only", action="store_true", help="only the store engines section")
+    parser.add_argument("--first-load-visits", type=int, default=5,
+                        help="timed visits of the bare page and of the overview, alternating (0: none)")
+    parser.add_argument("--first-load-only", action="store_true", help="only the first-load section")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--quick", action="store_true", help="200 points, 1 repeat, no browser (smoke test)")
     parser.add_argument("--quiet", action="store_true")
@@ -201,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
                      "targets": TARGETS, "sizes": []}
     if args.engines_only:
         return engines_only(args, engine_names, results, log)
+    if args.first_load_only:
+        part = firstload.run(args.first_load_visits, log=log)
+        print(firstload.table(part))
+        return _write_part(args.out, "first_load", part, results, log)
     for n in sizes:
         row = one_size(n, args.repeats, args.naive_max, args.reruns, folder, log)
         if not args.no_browser and n == args.browser_size:
@@ -210,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         results["bundled_first_load"] = bundled_first_load(log)
     else:
         results["bundled_first_load"] = {"skipped": "--no-browser"}
+    if args.first_load_visits and not args.no_browser:
+        results["first_load"] = firstload.run(args.first_load_visits, log=log)
     if engine_names:
         results["engines"] = engines.run(_ints(args.engine_sizes), engine_names, args.engine_repeats,
                                          args.import_rows, log, folder / "engines")
@@ -225,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     if "engines" in results:
         print()
         print(engines.table(results["engines"]))
+    if "first_load" in results:
+        print()
+        print(firstload.table(results["first_load"]))
     if args.out:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         log(f"written {args.out}")
@@ -235,18 +250,24 @@ def engines_only(args, engine_names: list[str], results: dict, log) -> int:
     """`--engines-only`: the engines section alone; written into an existing results file, only its "engines"
     part is replaced (with this run's date and machine alongside)."""
     part = engines.run(_ints(args.engine_sizes), engine_names, args.engine_repeats, args.import_rows, log)
-    part.update(when=results["when"], machine=results["machine"], command=results["command"])
     print(engines.table(part))
-    if args.out:
+    return _write_part(args.out, "engines", part, results, log)
+
+
+def _write_part(out: Path | None, key: str, part: dict, results: dict, log) -> int:
+    """Write one section into an existing results file, replacing only that section (this run's date and machine
+    travel with it); a new file gets this run's header."""
+    part.update(when=results["when"], machine=results["machine"], command=results["command"])
+    if out:
         earlier = {}
-        if args.out.exists():
+        if out.exists():
             try:
-                earlier = json.loads(args.out.read_text(encoding="utf-8"))
+                earlier = json.loads(out.read_text(encoding="utf-8"))
             except ValueError:
                 earlier = {}
-        whole = {**(earlier or {k: v for k, v in results.items() if k != "sizes"}), "engines": part}
-        args.out.write_text(json.dumps(whole, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        log(f"written {args.out}")
+        whole = {**(earlier or {k: v for k, v in results.items() if k != "sizes"}), key: part}
+        out.write_text(json.dumps(whole, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        log(f"written {out}")
     return 0
 
 

@@ -188,6 +188,35 @@ def use_local_assets(warn_if_missing: bool = True) -> None:
             )
 
 
+#: What this project's maps load: Leaflet, our set-up script and our styles (map.css stands in for folium's
+#: awesome-rotate CSS). folium.Map's other defaults -- jQuery, Bootstrap, Font Awesome, awesome-markers, about 470 kB
+#: that the map's frame fetched one script after the other before drawing -- serve only folium.Icon markers; our
+#: maps draw points with points.js and labels and crosshairs with DivIcons.
+LEAN_LINKS = {"leaflet", "map_setup", "leaflet_css", "awesome_rotate_css"}
+
+
+def _uses_awesome_markers(element) -> bool:
+    import folium
+
+    if isinstance(element, folium.Icon):
+        return True
+    return any(_uses_awesome_markers(child) for child in getattr(element, "_children", {}).values())
+
+
+def lean_assets(folium_map, *extra) -> None:
+    """Let `folium_map` load only `LEAN_LINKS`, unless it (or an `extra` layer drawn on it) has a folium.Icon: then
+    it loads folium's full set again. Instance attributes: other maps in the process are not affected."""
+    import folium
+
+    use_local_assets()
+    if any(_uses_awesome_markers(e) for e in (folium_map, *extra)):
+        folium_map.__dict__.pop("default_js", None)
+        folium_map.__dict__.pop("default_css", None)
+        return
+    folium_map.default_js = [(n, u) for n, u in folium.Map.default_js if n in LEAN_LINKS]
+    folium_map.default_css = [(n, u) for n, u in folium.Map.default_css if n in LEAN_LINKS]
+
+
 def asset_urls() -> list[str]:
     """All JS and CSS URLs the map (and MarkerCluster) loads, after use_local_assets()."""
     import folium

@@ -30,18 +30,26 @@ from . import basemaps
 from .assets import OWN_FILES, static_url, vendor_url
 from .components.safe import html_text
 from .data import MapGeography
+from .folium_runtime import lean_assets
 from .folium_runtime import prepare as prepare_maps
-from .pointlayer import KIND_SHAPES, STAGE_COLORS, js_literal, points_layer
+from .pointlayer import KIND_SHAPES, OVERDUE_COLOR, STAGE_COLORS, js_literal, points_layer
 
-MAP_HEIGHT = 600
+MAP_HEIGHT = 600  # st_folium's frame height before the page's CSS (FRAME_CSS) sizes it to the window
 MAP_WIDTH_GUESS = 700  # for choosing a zoom that fits a box; the real width follows the column
+#: The smallest map frame (a phone's): at the lowest zoom the whole district still fits into it, so nobody zooms out
+#: to a speck; the map cannot be dragged further than half the district's size past its edges.
+SMALLEST_FRAME = (360, 280)
+BOUNDS_MARGIN = 0.5
 NOTE = "示意范围：乡镇范围由近似点位划分，非官方界线"
 AREA_PALETTE = ("#d8e8f6", "#e3f0d6", "#fbe6cf", "#eadcf3", "#f9dede", "#d9f0ec", "#f4efcc", "#e2e6ee")
 OUTSIDE_FILL = "#cfd2d6"
 RETURNED = ["last_active_drawing", "last_object_clicked"]
-#: On a phone (≤ 640 px) the map's frame takes 60 % of the screen height instead of MAP_HEIGHT, so the page can be
-#: scrolled past it (the map inside follows its frame: static/map.css).
-PHONE_CSS = """<style>
+#: The map's frame follows the window's height (the map inside follows its frame: static/map.css): 501 px at 768 px
+#: (it starts at about 470 px under the KPI cards, so its upper part is on the first screen), 600 px at 900, 1005 px
+#: at 1440 -- never less than 420 px. On a phone (≤ 640 px wide) 60 % of the screen, so the page can be scrolled
+#: past it.
+FRAME_CSS = """<style>
+iframe[title="streamlit_folium.st_folium"] { height: clamp(420px, calc(75vh - 75px), 1600px); }
 @media (max-width: 640px) {
   iframe[title="streamlit_folium.st_folium"] { height: 60vh; height: 60svh; min-height: 280px; }
 }
@@ -101,6 +109,41 @@ class GestureHandling(JSCSSMixin, MacroElement):
         super().__init__()
         self._name = "GestureHandling"
         self.text_js = js_literal(GESTURE_TEXT)
+
+
+class MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (folium's control_scale adds Leaflet's default, which also shows
+    miles)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 120}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
+HOME_TEXT = {"title": "全区", "label": "全区：显示整个襄州区"}
+
+
+class HomeButton(MacroElement):
+    """The 全区 button under the zoom buttons: back to the whole district (static/map-setup.js, L.xzHome)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.xzHome({{ this._parent.get_name() }}, {{ this.bounds_js }}, {{ this.text_js }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, bounds: tuple[float, float, float, float]):
+        super().__init__()
+        self._name = "HomeButton"
+        south, west, north, east = bounds
+        self.bounds_js = js_literal([[south, west], [north, east]])
+        self.text_js = js_literal(HOME_TEXT)
 
 
 class SharedCanvas(MacroElement):
@@ -166,6 +209,13 @@ def _shape_svg(shape: str, fill: str, size: int = 14) -> str:
             f'<g fill="{fill}" stroke="#fff" stroke-width="1">{body}</g></svg>')
 
 
+OVERDUE_LABEL = "逾期（虚线圈）"
+#: The legend's sample of an overdue point: a point inside the dashed ring points.js draws around it.
+OVERDUE_SVG = (f'<svg width="14" height="14" viewBox="0 0 14 14"><circle cx="7" cy="7" r="3.2" fill="#5b6b7d"/>'
+               f'<circle cx="7" cy="7" r="5.8" fill="none" stroke="{OVERDUE_COLOR}" stroke-width="1.6" '
+               f'stroke-dasharray="2.4 1.6"/></svg>')
+
+
 def legend_html(kinds: tuple[str, ...]) -> str:
     rows = ["<b>图例</b>"]
     for kind in kinds:
@@ -173,6 +223,7 @@ def legend_html(kinds: tuple[str, ...]) -> str:
                     f"{html_text(model.kind_label(kind))}</div>")
     for stage in model.STAGES:
         rows.append(f'<div class="xz-row">{_shape_svg("circle", STAGE_COLORS[stage])}{html_text(stage)}</div>')
+    rows.append(f'<div class="xz-row">{OVERDUE_SVG}{html_text(OVERDUE_LABEL)}</div>')
     rows.append(f'<div class="xz-row"><svg width="14" height="14"><rect x="1" y="1" width="12" height="12" '
                 f'fill="{OUTSIDE_FILL}" stroke="#9aa0a6" stroke-dasharray="3 2"/></svg>不在17个单元内</div>')
     return "".join(rows)
@@ -209,15 +260,21 @@ def build_base_map(provider: basemaps.BaseMap, geography: MapGeography,
                    legend_kinds: tuple[str, ...] = tuple(model.KINDS), legend: str | None = None,
                    gestures: bool = True) -> folium.Map:
     """The base map: the same inputs give the same generated script, so st_folium never remounts it.
-    `gestures`: one finger scrolls the page, two move the map (`GestureHandling`); off for the 大屏, which nobody
-    touches."""
+    `gestures`: one finger scrolls the page, two move the map (`GestureHandling`), and a 全区 button; off for the
+    大屏, which nobody touches."""
     prepare_maps()
-    south, west, north, east = geography.bounds[""]
+    south, west, north, east = district = geography.bounds[""]
+    d_lat, d_lon = (north - south) * BOUNDS_MARGIN, (east - west) * BOUNDS_MARGIN
     m = folium.Map(location=[round((south + north) / 2, 5), round((west + east) / 2, 5)], zoom_start=10, tiles=None,
-                   maxZoom=18, max_zoom=18, min_zoom=7, prefer_canvas=True, control_scale=True)
+                   maxZoom=18, max_zoom=18, minZoom=min_zoom(district), prefer_canvas=True,
+                   max_bounds=True, min_lat=round(south - d_lat, 5), max_lat=round(north + d_lat, 5),
+                   min_lon=round(west - d_lon, 5), max_lon=round(east + d_lon, 5), maxBoundsViscosity=1.0)
+    lean_assets(m)
     SharedCanvas().add_to(m)
+    MetricScale().add_to(m)
     if gestures:
         GestureHandling().add_to(m)
+        HomeButton(district).add_to(m)
     m.get_root().header.add_child(
         Element(CSS % {"background": "#f3f5f7" if provider.offline else "#dde3e8"}), name="xz_css")
     for number, tile in enumerate(provider.tiles):
@@ -272,6 +329,11 @@ def view_for_bounds(bounds: Bounds, width: int = MAP_WIDTH_GUESS, height: int = 
     zoom = math.floor((min(zoom_x, zoom_y) - zoom_margin) / zoom_snap) * zoom_snap
     low, high = zoom_range
     return MapView((round((south + north) / 2, 5), round((west + east) / 2, 5)), max(low, min(high, zoom)))
+
+
+def min_zoom(district: Bounds) -> int:
+    """The lowest zoom at which the whole district still fits into the smallest map frame (`SMALLEST_FRAME`)."""
+    return int(view_for_bounds(district, *SMALLEST_FRAME, padding=0, zoom_range=(0, 18)).zoom)
 
 
 def towns_box(geography: MapGeography, units: Units, codes: Iterable[str]) -> Bounds:
@@ -329,7 +391,8 @@ def lines_layer(lines: list[tuple[tuple[float, float], tuple[float, float]]], *,
 def show(base_map: folium.Map, groups: list[folium.FeatureGroup], view: MapView, key: str = "xzmap",
          returned: list[str] = RETURNED) -> dict:
     """Draw the map; returns what the user last clicked (only clicks rerun the script)."""
-    st.html(PHONE_CSS)
+    st.html(FRAME_CSS)
+    lean_assets(base_map, *groups)
     result = st_folium(base_map, key=key, height=MAP_HEIGHT, use_container_width=True, returned_objects=returned,
                        feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True),
                        center=list(view.center), zoom=view.zoom)

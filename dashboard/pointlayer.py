@@ -1,7 +1,7 @@
 """Points on the map as one compact layer: a few integer arrays instead of one folium object per point.
 
 The browser side is `static/points.js`. Python sends, per point, a delta-encoded position in 1e-5 degree steps
-(about 1 m) and one small integer for (kind, status); names travel only while they are few enough to keep the page
+(about 1 m), one small integer for (kind, status), and which points are overdue with their days over; names travel only while they are few enough to keep the page
 light (`NAME_INLINE_LIMIT`), otherwise the tooltip shows kind and status and a click opens the detail panel.
 A click returns the row index and a token of the data it was drawn from, so a click on stale data is ignored.
 """
@@ -28,6 +28,8 @@ SCALE = 100_000  # 1e-5 degree steps
 
 STAGE_COLORS = {"待办": "#e4572e", "进行中": "#f0a202", "已完成": "#2e9d5b", "已关闭": "#8a8f98"}
 KIND_SHAPES = {"demo_site": "star", "well": "triangle", "bridge": "square", "issue": "circle"}
+#: An overdue point gets a dashed ring in this colour around it: the dashes tell it apart without colour vision.
+OVERDUE_COLOR = "#b3001b"
 
 # Every (kind, status) pair gets one code; the browser looks up label, shape and colour from it.
 CODES: list[tuple[str, str]] = [(k.key, s.label) for k in model.KINDS.values() for s in k.statuses]
@@ -96,9 +98,20 @@ def _payload(points: pd.DataFrame, codes: np.ndarray, legend: dict, gcj02: bool,
         "c": codes[order].tolist(), "order": order.tolist(),
         "t": data_token(points["id"]), "highlight": highlight, **legend,
     }
+    payload.update(_overdue(points, order))
     if len(points) <= NAME_INLINE_LIMIT:
         payload["n"] = points["name"].astype(str).to_numpy()[order].tolist()
     return payload
+
+
+def _overdue(points: pd.DataFrame, order: np.ndarray) -> dict:
+    """`late`: positions (in send order) of the points past their time limit; `late_days`: whole days over, at
+    least 1. Frames without the `overdue_days` column (records that have no time limit) have none."""
+    if "overdue_days" not in points.columns:
+        return {"late": [], "late_days": []}
+    days = pd.to_numeric(points["overdue_days"], errors="coerce").to_numpy(dtype=float)[order]
+    late = np.flatnonzero(days > 0)  # NaN (not overdue) compares false
+    return {"late": late.tolist(), "late_days": np.maximum(np.ceil(days[late]), 1).astype(np.int64).tolist()}
 
 
 class CompactPoints(JSCSSMixin, MacroElement):
@@ -110,18 +123,20 @@ class CompactPoints(JSCSSMixin, MacroElement):
         {% endmacro %}"""
     )
 
-    def __init__(self, payload: dict, radius: int = 6, shared_renderer: bool = False):
+    def __init__(self, payload: dict, radius: int = 6, shared_renderer: bool = False, late_color: str = OVERDUE_COLOR):
         super().__init__()
         self._name = "CompactPoints"
         self.payload = js_literal(payload)
-        self.options = js_literal({"radius": radius, "sharedRenderer": shared_renderer})
+        self.options = js_literal({"radius": radius, "sharedRenderer": shared_renderer, "lateColor": late_color})
 
 
 def points_layer(points: pd.DataFrame, *, name: str = "点位", gcj02: bool = False,
                  highlight_id: str | None = None, radius: int = 6,
-                 shared_renderer: bool = False, categories: tuple | None = None) -> folium.FeatureGroup:
+                 shared_renderer: bool = False, categories: tuple | None = None,
+                 late_color: str = OVERDUE_COLOR) -> folium.FeatureGroup:
     """A FeatureGroup for st_folium's `feature_group_to_add`: the base map stays mounted while points change.
     `categories` = (column, colours, label, shape) draws records of one kind by a column (see encode_categories).
+    `late_color`: the dashed ring around overdue points (a lighter one reads better on a dark map).
 
     `shared_renderer=True` draws on the map's canvas (folium.Map(prefer_canvas=True)) instead of a canvas of its own,
     so clickable canvas layers under the points (the town areas) keep receiving clicks.
@@ -134,7 +149,7 @@ def points_layer(points: pd.DataFrame, *, name: str = "点位", gcj02: bool = Fa
     if len(points):
         payload = (encode_categories(points, *categories, gcj02=gcj02, highlight=highlight) if categories
                    else encode(points, gcj02=gcj02, highlight=highlight))
-        CompactPoints(payload, radius=radius, shared_renderer=shared_renderer).add_to(group)
+        CompactPoints(payload, radius=radius, shared_renderer=shared_renderer, late_color=late_color).add_to(group)
     return group
 
 

@@ -5,6 +5,9 @@
  * On a touch screen one finger scrolls the page and two fingers move or zoom the map; on a desktop the wheel
  * scrolls the page and zooms the map only with Ctrl (⌘ on a Mac), while dragging with the mouse still pans.
  *
+ * A click on the map arms the wheel: from then on the wheel zooms the map without Ctrl until the mouse leaves the
+ * map (someone who has clicked into the map means to work in it; moving out gives the page its wheel back).
+ *
  * One correction to the plugin: it switches dragging on when the mouse enters the map (so a desktop mouse can
  * drag). A phone sends that "mouseover" too, right after every tap, which left dragging on and made the next
  * one-finger swipe pan the map instead of scrolling the page. Mouse events that follow a touch (or come from a
@@ -35,11 +38,28 @@
     return mouseOver.call(this, e);
   };
 
+  var handleScroll = proto._handleScroll;
+  proto._handleScroll = function (e) {
+    if (!this._xzWheelArmed) { return handleScroll.call(this, e); }
+    L.DomUtil.removeClass(this._map._container, "leaflet-gesture-handling-scroll-warning");
+    this._map.scrollWheelZoom.enable();
+  };
+
+  function armWheel(handler, armed) {
+    handler._xzWheelArmed = armed;
+    if (armed) { handler._map.scrollWheelZoom.enable(); }
+  }
+
   // text: {touch, scroll, scrollMac}
   L.xzGestures = function (map, text) {
     map.options.gestureHandlingOptions = { text: text, duration: 1500 };
     map.gestureHandling.enable();
-    map.getContainer().classList.add("xz-gestures");
+    var box = map.getContainer();
+    box.classList.add("xz-gestures");
+    box.addEventListener("click", function () {
+      if (!cannotHover() && Date.now() - lastTouch >= TOUCH_GRACE_MS) { armWheel(map.gestureHandling, true); }
+    });
+    box.addEventListener("mouseleave", function () { armWheel(map.gestureHandling, false); });
     return map;
   };
 })();

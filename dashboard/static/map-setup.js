@@ -6,6 +6,8 @@
  * streamlit-folium (the header is inserted with innerHTML), so anything that
  * must run before the map script lives here.
  *
+ * It also defines the 全区 button (L.xzHome, used by dashboard/mapview.py HomeButton).
+ *
  * Leaflet normally guesses the default marker image folder from leaflet.css,
  * but streamlit-folium adds the CSS links after the scripts, so the guess can
  * run before leaflet.css is loaded and yield a wrong path. Set it explicitly
@@ -18,4 +20,31 @@
     return;
   }
   window.L.Icon.Default.imagePath = "/app/static/vendor/leaflet/images/";
+
+  // The 全区 (home) button under the zoom buttons: fits the whole district back into the map.
+  // bounds: [[south, west], [north, east]]; text: {title, label}. The icon is inline SVG (offline, no font).
+  var L = window.L;
+  var HOUSE = '<svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true" focusable="false">' +
+    '<path d="M10 3 2.5 9.6h2.2V17h4v-4.6h2.6V17h4V9.6h2.2z" fill="currentColor"/></svg>';
+  L.xzHome = function (map, bounds, text) {
+    var Home = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var bar = L.DomUtil.create("div", "leaflet-bar leaflet-control xz-home");
+        var button = L.DomUtil.create("a", "xz-home-button", bar);
+        button.href = "#";
+        button.setAttribute("role", "button");
+        button.title = text.title;
+        button.setAttribute("aria-label", text.label);
+        button.innerHTML = HOUSE;
+        L.DomEvent.disableClickPropagation(bar);
+        L.DomEvent.on(button, "click", function (e) {
+          L.DomEvent.preventDefault(e);
+          map.fitBounds(bounds, { padding: [12, 12] });
+        });
+        return bar;
+      }
+    });
+    return new Home().addTo(map);
+  };
 })();

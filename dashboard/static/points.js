@@ -2,7 +2,8 @@
  * Our own code: draws many points from compact arrays on one canvas (dashboard/pointlayer.py writes the data).
  *
  * One Python object per marker costs seconds per rerun at 10,000 points; here Python sends a few integer arrays and
- * the browser builds the markers. Shapes tell kinds apart, colours tell stages apart. Tooltips are built on hover from
+ * the browser builds the markers. Shapes tell kinds apart, colours tell stages apart, a dashed ring marks a point past
+ * its time limit (逾期; dashes, not only a colour, so it reads without colour vision). Tooltips are built on hover from
  * the arrays, with textContent, so no user text is ever parsed as HTML. A clicked marker carries
  * feature.properties = {i: row index, t: data token}; streamlit-folium returns it as last_active_drawing.
  *
@@ -109,7 +110,7 @@
     }
   });
 
-  function tooltipFor(data, row) {
+  function tooltipFor(data, lateDays, row) {
     var kind = data.kinds[data.code_kind[data.c[row]]];
     var box = document.createElement("div");
     var title = document.createElement("b");
@@ -118,6 +119,12 @@
     line.textContent = kind.label + " · " + data.statuses[data.c[row]] + (data.n ? "" : "（点击查看详情）");
     box.appendChild(title);
     box.appendChild(line);
+    if (lateDays[row]) {
+      var late = document.createElement("div");
+      late.className = "xz-late-text";
+      late.textContent = "逾期 " + lateDays[row] + " 天";
+      box.appendChild(late);
+    }
     return box;
   }
 
@@ -135,6 +142,18 @@
     var renderer = options.sharedRenderer ? undefined : L.canvas({ padding: 0.5, tolerance: 4 });
     var lons = decode(data.x, data.x0, data.scale), lats = decode(data.y, data.y0, data.scale);
     var radius = options.radius || 6;
+    // Overdue points: a dashed ring around each, drawn first so the point itself stays on top.
+    var lateDays = {}, late = data.late || [];
+    for (var k = 0; k < late.length; k++) {
+      var pos = late[k];
+      lateDays[pos] = data.late_days[k];
+      var ring = L.circleMarker([lats[pos], lons[pos]], {
+        renderer: renderer, radius: radius + 5, color: options.lateColor, weight: 2.2, dashArray: "4 3", fill: false,
+        interactive: false
+      });
+      ring._xzLate = true;
+      group.addLayer(ring);
+    }
     for (var row = 0; row < lons.length; row++) {
       var code = data.c[row], kind = data.kinds[data.code_kind[code]];
       var marker = new L.XzMarker([lats[row], lons[row]], {
@@ -142,7 +161,8 @@
         color: "#ffffff", weight: 1.2, fillColor: data.colors[code], fillOpacity: 0.92
       });
       marker.feature = { type: "Feature", properties: { i: data.order[row], t: data.t } };
-      marker.bindTooltip((function (r) { return function () { return tooltipFor(data, r); }; })(row), { sticky: true });
+      marker.bindTooltip((function (r) { return function () { return tooltipFor(data, lateDays, r); }; })(row),
+                         { sticky: true });
       group.addLayer(marker);
     }
     if (data.highlight !== null && data.highlight !== undefined) {

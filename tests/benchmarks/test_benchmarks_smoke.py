@@ -126,3 +126,26 @@ def test_synthetic_postgis_store_is_the_geopackage_one(postgis_available, tmp_pa
             assert pg.data_version() >= 1
         finally:
             postgis.dispose(url)
+
+
+def test_first_load_compares_a_bare_page_with_the_overview_map(tmp_path, capsys):
+    """One visit each (the real run takes the median of five or more): both pages drawn offline, the ratio written
+    into an existing results file beside what it already held."""
+    from benchmarks import browser
+
+    reason = browser.available()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"first-load benchmark cannot run under CI: {reason}", pytrace=False)
+        pytest.skip(f"first-load benchmark skipped: {reason}")
+    out = tmp_path / "results.json"
+    out.write_text(json.dumps({"sizes": ["kept"]}), encoding="utf-8")
+    assert bench.main(["--first-load-only", "--first-load-visits", "1", "--quiet", "--out", str(out)]) == 0
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["sizes"] == ["kept"]
+    part = results["first_load"]
+    assert part["visits"] == 1 and part["points"] > 100 and part["blocked_requests"] == 0
+    for prefix in ("", "new_visitor_"):
+        assert 0 < part[prefix + "bare_s"] and 0 < part[prefix + "overview_frame_s"] < part[prefix + "overview_map_s"]
+    assert part["ratio"] == pytest.approx(part["overview_map_s"] / part["bare_s"], abs=0.01)
+    assert "ratio map / bare" in capsys.readouterr().out
