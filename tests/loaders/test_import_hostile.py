@@ -157,8 +157,15 @@ def test_a_long_cell_is_refused_with_its_line_and_column_but_a_long_text_within_
 
 def test_a_long_cell_in_an_xlsx_names_the_excel_column(tmp_path):
     path = import_files.xlsx(tmp_path / "长.xlsx")  # openpyxl cuts cells to Excel's limit: lengthen one in the XML
-    hostile_files._rewrite_member(path, "xl/worksheets/sheet1.xml",
-                                  lambda xml: xml.replace("<t>岗地缺水</t>".encode(), f"<t>{'长' * 40_000}</t>".encode()))
+    # (openpyxl writes the text as it is, or as character references when lxml is installed).
+    spelled = ("岗地缺水", "".join(f"&#{ord(c)};" for c in "岗地缺水"))
+
+    def lengthen(xml: bytes) -> bytes:
+        for text in spelled:
+            xml = xml.replace(f"<t>{text}</t>".encode(), f"<t>{'长' * 40_000}</t>".encode())
+        return xml
+
+    hostile_files._rewrite_member(path, "xl/worksheets/sheet1.xml", lengthen)
     with pytest.raises(ImportFileError, match=r"「长.xlsx」第 4 行「说明」列（K 列）的内容有 40,000 个字符"):
         read(path)
 
