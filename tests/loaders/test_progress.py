@@ -196,3 +196,22 @@ def test_a_past_day_shows_what_was_open_then(three):
     assert later.loc[b, "status"] == "已转社情民意"  # forwarded on 02-20
     assert later.loc[c, "status"] == "协商中" and later.loc[a, "stage"] == "待办"
     assert progress.as_of(points, events, dt.date(2026, 3, 5)).set_index("id").loc[a, "status"] == "已解决"
+
+
+def test_a_point_settled_before_it_was_entered_is_never_counted_as_less_than_nothing_open(store):
+    # No 登记日期, 完成日期 in February, entered into the system today: it came in by February, not today; the month
+    # chart used to count it settled in February but new this month, so "open at the month's end" fell below what
+    # was open (and below zero for a town with only such points).
+    issue(store, "A", "2026-01-10")
+    d = issue(store, "D", None, "已解决", "2026-02-20")
+    report = progress.report(store, ONLY_MINE)
+    months = report.monthly.set_index("month")
+    assert (months["open_end"] == 1).all(), months["open_end"].to_dict()
+    assert (months.loc["2026-02", "new"], months.loc["2026-02", "resolved"]) == (1, 1)
+    assert report.this_month["new"] == 0
+    alone = progress.report(store, Filter(keyword=f"{MARK}D")).monthly
+    assert (alone["open_end"] >= 0).all() and alone["new"].sum() == alone["resolved"].sum() == 1
+    points = store.points(ONLY_MINE, columns=progress.COLUMNS)
+    then = progress.as_of(points, store.status_events(), dt.date(2026, 2, 25)).set_index("id")
+    assert then.loc[d, "status"] == "已解决"
+    assert report.duration_all["n"] == 0  # its settling time is unknown, not zero
