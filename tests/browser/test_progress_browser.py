@@ -104,3 +104,16 @@ def test_play_keeps_stepping_month_after_month_and_starts_over_from_today(page, 
     assert len(seen) >= 4, seen
     assert min(seen).startswith("2021-")  # from the first month on
     main.get_by_text("▶ 播放").click()  # stop
+
+
+def test_on_a_phone_progress_fits_the_screen_and_its_briefing_buttons_are_44_px(phone, server, wait_for_app,
+                                                                                map_frame):
+    page = phone()
+    page.goto(f"{server['url']}/progress?unit=黄集")
+    map_frame(page)
+    wait_for_app(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    for label in ("简报 PDF", "简报 Word"):
+        box = page.get_by_role("button", name=label).bounding_box()
+        assert box["y"] + box["height"] <= 844 and box["x"] + box["width"] <= 390, (label, box)
+        assert box["height"] >= 44, (label, box)  # were 40 px on 进展 (the map pages' 44 px rule did not reach it)
