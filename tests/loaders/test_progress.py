@@ -215,3 +215,43 @@ def test_a_point_settled_before_it_was_entered_is_never_counted_as_less_than_not
     then = progress.as_of(points, store.status_events(), dt.date(2026, 2, 25)).set_index("id")
     assert then.loc[d, "status"] == "已解决"
     assert report.duration_all["n"] == 0  # its settling time is unknown, not zero
+
+
+@pytest.mark.parametrize("stored_before", [True, False], ids=["changing", "first-save"])
+def test_two_admins_saving_limits_at_the_same_moment_never_lose_one(any_store, monkeypatch, stored_before):
+    # Admin A has checked that nobody changed the limits and is writing; admin B saves at that moment, from the same
+    # table. B must wait for A and then be refused -- on PostgreSQL B used to read the old limits, pass the check and
+    # overwrite A's (or fail on the settings key when nothing was stored yet).
+    import threading
+
+    auth.add_user(any_store, "a", "password-123", "admin")
+    auth.add_user(any_store, "b", "password-123", "admin")
+    start = deadlines.make({("issue", "待协商"): 20}) if stored_before else deadlines.DEFAULT_LIMITS
+    if stored_before:
+        Editor.for_user(any_store, "a").set_deadlines(start)
+    store_b = open_store(any_store.location)
+    checked, real_save = threading.Event(), deadlines.save
+
+    def slow_save(store, limits, user):
+        if user == "a":
+            checked.set()
+            threading.Event().wait(1.0)  # B tries meanwhile
+        real_save(store, limits, user)
+
+    monkeypatch.setattr(deadlines, "save", slow_save)
+    outcome = {}
+
+    def admin_b():
+        checked.wait(10)
+        try:
+            Editor.for_user(store_b, "b").set_deadlines(deadlines.make({("issue", "待协商"): 45}), expected=start)
+            outcome["b"] = "saved"
+        except StoreError as error:
+            outcome["b"] = str(error)
+
+    other = threading.Thread(target=admin_b)
+    other.start()
+    Editor.for_user(any_store, "a").set_deadlines(deadlines.make({("issue", "待协商"): 10}), expected=start)
+    other.join(20)
+    assert "另一位管理员刚刚修改了办理时限" in outcome["b"]
+    assert deadlines.limits(any_store).days("issue", "待协商") == 10
