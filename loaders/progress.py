@@ -135,14 +135,14 @@ def _month_ends(first: str, last: str) -> pd.DatetimeIndex:
 
 def monthly(points: pd.DataFrame, today: dt.date, since: dt.date | None = None,
             until: dt.date | None = None) -> pd.DataFrame:
-    """Per calendar month from the first registration (or `since`) to this month (or `until`): new, resolved
+    """Per calendar month from the first registration (or `since`) to this month (or an earlier `until`): new, resolved
     (finished), forwarded (已转社情民意) and open at the month's end."""
     columns = ["month", "new", "resolved", "forwarded", "open_end"]
     if points.empty:
         return pd.DataFrame(columns=columns)
     start, end = started(points), ended(points)
     first = (since.isoformat() if since else start.min())
-    last = (until or today).isoformat()
+    last = min(until or today, today).isoformat()  # months to come have no figures yet
     if first > last:
         return pd.DataFrame(columns=columns)
     months = _month_ends(first, last)

@@ -255,3 +255,11 @@ def test_two_admins_saving_limits_at_the_same_moment_never_lose_one(any_store, m
     other.join(20)
     assert "另一位管理员刚刚修改了办理时限" in outcome["b"]
     assert deadlines.limits(any_store).days("issue", "待协商") == 10
+
+
+def test_months_stop_at_this_month_when_the_dates_asked_for_run_into_the_future(three):
+    # `to=2100-01-01` (the latest date a link may ask for) drew 900 months that have not happened, flat to 2100.
+    store, *_ = three
+    months = progress.report(store, ONLY_MINE.but(date_to=dt.date(2100, 1, 1)), today=dt.date(2026, 3, 20)).monthly
+    assert months["month"].tolist() == ["2026-01", "2026-02", "2026-03"]
+    assert progress.report(store, ONLY_MINE.but(date_from=dt.date(2027, 1, 1)), today=dt.date(2026, 3, 20)).monthly.empty
