@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -34,6 +35,27 @@ def _filter(args, units) -> Filter:
     if problems:
         raise StoreError("无法识别的筛选条件：" + "、".join(problems))
     return where
+
+
+def _write_out(out: Path, content: bytes) -> None:
+    """Write a made file to --out whole or not at all: a folder, a path that cannot be created or a full disk is
+    refused in Chinese (a regular file is written beside and moved into place; a device such as /dev/stdout is
+    written as it is)."""
+    if out.is_dir():
+        raise StoreError(f"输出位置「{out}」是一个文件夹，请给出文件名（例如 {out / '文件名'}）")
+    partial = None
+    try:
+        if out.exists() and not out.is_file():
+            out.write_bytes(content)
+            return
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
+        partial.write_bytes(content)
+        os.replace(partial, out)
+    except OSError as error:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        raise StoreError(f"无法写入「{out}」：{error.strerror or error}；没有生成文件") from error
 
 
 def cmd_init(args) -> int:
@@ -94,16 +116,14 @@ def cmd_export(args) -> int:
         if args.format not in ("csv", "xlsx"):
             raise StoreError(f"协商活动和委员只能导出为 csv 或 xlsx，不能导出为 {args.format}")
         out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(export.records_bytes(store, args.table, args.format))
+        _write_out(out, export.records_bytes(store, args.table, args.format))
         count = len(store.activities() if args.table == "activities" else store.members())
         print(f"已导出 {count} 条{export.RECORD_SHEETS[args.table]}到 {out}")
         return 0
     units = store.units()
     points = store.points(_filter(args, units))
+    _write_out(Path(args.out), export.export_bytes(points, args.format, units, store=store))
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(export.export_bytes(points, args.format, units, store=store))
     print(f"已导出 {len(points)} 个点位到 {out}")
     return 0
 
@@ -120,8 +140,7 @@ def cmd_briefing(args) -> int:
     kinds = where.kinds
     content = briefing.build(store, where, args.format, kind=kinds[0] if len(kinds) == 1 else None)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(content)
+    _write_out(out, content)
     print(f"已生成简报（{where.describe(units)}）：{out}")
     return 0
 

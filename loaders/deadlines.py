@@ -105,8 +105,9 @@ def from_setting(stored) -> Limits:
         return DEFAULT_LIMITS
 
 
-def limits(store) -> Limits:
-    return from_setting(store.setting(SETTING))
+def limits(store, lock: bool = False) -> Limits:
+    """The limits in force; `lock=True` inside a transaction keeps other admins' saves waiting until it ends."""
+    return from_setting(store.setting(SETTING, lock=lock))
 
 
 def save(store, limits_: Limits, user: str) -> None:

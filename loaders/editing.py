@@ -187,7 +187,7 @@ class Editor:
         refused when another admin changed them meanwhile (their change is not silently overwritten)."""
         user = self.require_admin("修改办理时限")
         with self.store.transaction():
-            if expected is not None and deadlines.limits(self.store) != expected:
+            if expected is not None and deadlines.limits(self.store, lock=True) != expected:
                 raise StoreError("另一位管理员刚刚修改了办理时限，请刷新页面查看后再改；本次修改没有保存")
             deadlines.save(self.store, limits, user.name)
 

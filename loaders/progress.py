@@ -25,9 +25,18 @@ _UNIT_SEPARATORS = re.compile(r"[、,，;；/]+")
 
 
 # Dates of each point ----------------------------------------------------------------------------------------------
-def started(points: pd.DataFrame) -> pd.Series:
-    """The day a point came in: its 登记日期, else the day it was entered."""
+def registered(points: pd.DataFrame) -> pd.Series:
+    """Its 登记日期, else the day it was entered into the system."""
     return points["opened_on"].where(points["opened_on"].notna(), points["created_at"].str[:10]).astype(str)
+
+
+def started(points: pd.DataFrame) -> pd.Series:
+    """The day a point came in: its 登记日期, else the day it was entered -- or its 完成日期 when that is earlier (a
+    point entered today that was settled last year came in by then; it is never settled before it came in)."""
+    day = registered(points)
+    settled = points["resolved_on"].astype(object)
+    earlier = settled.notna() & (settled.astype(str) < day)
+    return day.where(~earlier, settled.astype(str))
 
 
 def ended(points: pd.DataFrame) -> pd.Series:
@@ -126,14 +135,14 @@ def _month_ends(first: str, last: str) -> pd.DatetimeIndex:
 
 def monthly(points: pd.DataFrame, today: dt.date, since: dt.date | None = None,
             until: dt.date | None = None) -> pd.DataFrame:
-    """Per calendar month from the first registration (or `since`) to this month (or `until`): new, resolved
+    """Per calendar month from the first registration (or `since`) to this month (or an earlier `until`): new, resolved
     (finished), forwarded (已转社情民意) and open at the month's end."""
     columns = ["month", "new", "resolved", "forwarded", "open_end"]
     if points.empty:
         return pd.DataFrame(columns=columns)
     start, end = started(points), ended(points)
     first = (since.isoformat() if since else start.min())
-    last = (until or today).isoformat()
+    last = min(until or today, today).isoformat()  # months to come have no figures yet
     if first > last:
         return pd.DataFrame(columns=columns)
     months = _month_ends(first, last)
@@ -179,7 +188,7 @@ def durations(points: pd.DataFrame, unit_names) -> tuple[pd.DataFrame, pd.DataFr
     """Days from registration to 完成 of the finished points: by town, by 责任单位 (each named unit counts), overall."""
     finished = points[(points["stage"] == "已完成") & points["resolved_on"].notna()].copy()
     finished["days"] = (pd.to_datetime(finished["resolved_on"], errors="coerce")
-                        - pd.to_datetime(started(finished), errors="coerce")).dt.days
+                        - pd.to_datetime(registered(finished), errors="coerce")).dt.days
     finished = finished[finished["days"].notna() & (finished["days"] >= 0)]
     finished["town"] = finished["unit_code"].map(lambda c: unit_names(c) if c else "其他")
     units = finished.assign(responsible=responsible(finished)).explode("responsible")

@@ -17,6 +17,9 @@ from loaders.filters import Filter
 from .. import data
 
 LABELS = {"pdf": "简报 PDF", "docx": "简报 Word"}
+# On a phone the buttons are a finger's size (44 px) on every page that has them, 进展 included.
+PHONE_CSS = ("<style>@media (max-width: 640px) { "
+             + ", ".join(f".st-key-xz_briefing_{fmt} button" for fmt in LABELS) + " { min-height: 44px; } }</style>")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -50,6 +53,7 @@ def title_row(title: str, where: Filter, kind: str | None) -> None:
 
 def buttons(where: Filter, kind: str | None, columns=None) -> None:
     problem = _fonts_problem()
+    st.html(PHONE_CSS)
     columns = columns or st.columns(len(LABELS))
     for column, (fmt, label) in zip(columns, LABELS.items()):
         column.download_button(label, data=functools.partial(briefing_data, where, kind, fmt),

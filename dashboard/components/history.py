@@ -17,7 +17,8 @@ ACTIONS = {"create": "新增", "update": "修改", "delete": "删除", "restore"
            "revert": "撤销修改", "import": "导入", "activity_create": "新增协商活动", "activity_update": "修改协商活动",
            "activity_delete": "删除协商活动", "member_create": "新增委员", "member_update": "修改委员",
            "member_delete": "删除委员", "issue_link": "关联协商活动", "issue_unlink": "取消关联协商活动",
-           "groups": "修改委员活动组", "areas": "替换乡镇范围", "photo_add": "上传照片", "photo_delete": "删除照片"}
+           "groups": "修改委员活动组", "areas": "替换乡镇范围", "photo_add": "上传照片", "photo_delete": "删除照片",
+           "setting": "修改设置"}
 LABELS = {**model.COLUMN_LABELS, "deleted_at": "删除时间", "date": "督办日期", "text": "督办内容", "geom": "位置",
           "photo": "照片编号", "follow_up_fid": "督办记录", "photos": "照片数"}
 # stage follows status; the rest are internal numbers (a photo's and a follow-up's), its file name says which

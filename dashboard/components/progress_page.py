@@ -25,6 +25,7 @@ SERIES = {"new": "新增", "resolved": "解决（办结）", "forwarded": "转�
 SERIES_COLORS = {"新增": "#e4572e", "解决（办结）": "#2e9d5b", "转社情民意": "#4c78a8"}
 _DAY = "xz_progress_day"
 _PLAY = "xz_progress_play"
+_HOLD = "xz_progress_play_hold"
 PLAY_SECONDS = 1.5
 
 
@@ -136,20 +137,29 @@ def time_map(state, today: dt.date) -> None:
     if ss.get(_DAY) not in days:
         ss[_DAY] = days[-1]
     playing = bool(ss.get(_PLAY))
-    st.fragment(_time_map_body, run_every=PLAY_SECONDS if playing else None)(state, days)
+    st.fragment(_time_map_body, run_every=PLAY_SECONDS if playing else None)(state, days, playing)
 
 
-def _time_map_body(state, days: list[dt.date]) -> None:
+def _time_map_body(state, days: list[dt.date], ticking: bool) -> None:
+    """`ticking`: whether the page's run gave this fragment its timer. 播放 is switched inside the fragment, which
+    cannot change its own timer: a switch reruns the whole page, which starts or stops it."""
     ss = st.session_state
-    if ss.get(_PLAY):  # each tick of the play control moves one month on, and stops at today
+    if bool(ss.get(_PLAY)) != ticking:
+        if ss.get(_PLAY):
+            ss[_HOLD] = True  # show the month it starts from first
+            if ss[_DAY] == days[-1]:  # started at today: play from the first month
+                ss[_DAY] = days[0]
+        st.rerun(scope="app")
+    if ss.get(_PLAY) and not ss.pop(_HOLD, False):  # each tick moves one month on, and stops at today
         at = days.index(ss[_DAY])
         if at + 1 < len(days):
             ss[_DAY] = days[at + 1]
         else:
             ss[_PLAY] = False
+            st.rerun(scope="app")
     left, right = st.columns([5, 1], vertical_alignment="bottom")
     day = left.select_slider("查看日期（月末）", options=days, key=_DAY, format_func=lambda d: d.isoformat())
-    right.toggle("▶ 播放", key=_PLAY, help="从所选月份起逐月播放，到今天为止")
+    right.toggle("▶ 播放", key=_PLAY, help="从所选月份起逐月播放（已是今天则从第一个月起），到今天为止")
     points, events = data.as_of_inputs(state)
     then = as_of(points, events, day)
     open_then = then[then["stage"].isin(model.OPEN_STAGES)]

@@ -219,8 +219,9 @@ class Store(abc.ABC):
 
     # Settings (what an admin sets on the admin page, e.g. time limits) -------------------------------------------
     @abc.abstractmethod
-    def setting(self, key: str):
-        """The value stored under `key` (parsed JSON), or None when it was never set."""
+    def setting(self, key: str, lock: bool = False):
+        """The value stored under `key` (parsed JSON), or None when it was never set. `lock=True` inside a
+        transaction: other writers of settings wait until it ends (to check a value before replacing it)."""
 
     @abc.abstractmethod
     def set_setting(self, key: str, value, user: str) -> None:

@@ -12,11 +12,15 @@ from .base import Change
 
 
 class SettingsStore:
-    """Needs `_read`, `_write` and `_audit` of SQLStore."""
+    """Needs `_read`, `_write`, `_audit` and `FOR_UPDATE` of SQLStore."""
 
-    def setting(self, key: str):
-        """The stored value (parsed JSON), or None when it was never set."""
+    def setting(self, key: str, lock: bool = False):
+        """The stored value (parsed JSON), or None when it was never set. `lock` (inside a transaction): other
+        writers of settings wait until it ends, so a value checked here is still the one replaced (PostgreSQL locks
+        the data_version row, which is there even when the setting is not yet; SQLite has the whole file locked)."""
         with self._read() as c:
+            if lock and self.FOR_UPDATE:
+                c.execute(f"SELECT value FROM meta WHERE key = 'data_version'{self.FOR_UPDATE}")
             row = c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
@@ -26,6 +30,7 @@ class SettingsStore:
         """Store `value` (anything JSON can hold) under `key`; a value equal to the stored one writes nothing."""
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
         with self._write() as c:
+            self.setting(key, lock=True)  # two writers of one setting take turns
             row = c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
             before = None if row is None else (json.loads(row[0]) if isinstance(row[0], str) else row[0])
             if before == json.loads(text):

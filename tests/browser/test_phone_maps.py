@@ -200,7 +200,7 @@ def test_nothing_runs_off_a_360_px_screen(phone, server, wait_for_app, map_frame
     assert table.bounding_box()["x"] + table.bounding_box()["width"] <= 360
     buttons = page.locator("[data-testid='stMain'] [data-testid='stDownloadButton'] button").all()
     heights = [h for h in (b.evaluate("e => e.getBoundingClientRect().height") for b in buttons) if h]
-    assert len(heights) == 3 and min(heights) >= 44, heights  # 导出 CSV / Excel / GeoJSON
+    assert len(heights) == 5 and min(heights) >= 44, heights  # 简报 PDF / Word, 导出 CSV / Excel / GeoJSON
     _fine(page)
 
 

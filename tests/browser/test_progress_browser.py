@@ -4,6 +4,7 @@ months by itself; and every map page links to it with the same filter."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -79,3 +80,38 @@ def test_every_map_page_links_to_progress_with_its_towns(page, server, wait_for_
     page.wait_for_url(re.compile(r"/progress\?.*unit="))
     wait_for_app(page)
     assert page.locator("[data-testid=stMain]").get_by_text(re.compile("^黄集")).first.is_visible()
+
+
+def test_play_keeps_stepping_month_after_month_and_starts_over_from_today(page, server, wait_for_app, map_frame):
+    # 播放 is switched inside the map's fragment; it used to step once and then stand still (the fragment's timer is
+    # set by the page's run), and pressed at today (where the slider starts) it did nothing at all.
+    page.goto(f"{server['url']}/progress")
+    map_frame(page)
+    wait_for_app(page)
+    main = page.locator("[data-testid=stMain]")
+    caption = main.get_by_text(re.compile(r"^截至 \d{4}-\d{2}-\d{2}："))
+    assert not caption.inner_text().startswith("截至 2021-")
+    main.get_by_text("▶ 播放").click()
+    seen = set()
+    deadline = time.monotonic() + 25
+    while len(seen) < 4 and time.monotonic() < deadline:
+        text = caption.inner_text()[3:13]
+        if text.startswith("20"):
+            seen.add(text)
+        time.sleep(0.3)
+    assert len(seen) >= 4, seen
+    assert min(seen).startswith("2021-")  # from the first month on
+    main.get_by_text("▶ 播放").click()  # stop
+
+
+def test_on_a_phone_progress_fits_the_screen_and_its_briefing_buttons_are_44_px(phone, server, wait_for_app,
+                                                                                map_frame):
+    page = phone()
+    page.goto(f"{server['url']}/progress?unit=黄集")
+    map_frame(page)
+    wait_for_app(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    for label in ("简报 PDF", "简报 Word"):
+        box = page.get_by_role("button", name=label).bounding_box()
+        assert box["y"] + box["height"] <= 844 and box["x"] + box["width"] <= 390, (label, box)
+        assert box["height"] >= 44, (label, box)  # were 40 px on 进展 (the map pages' 44 px rule did not reach it)

@@ -304,3 +304,18 @@ def test_the_switch_pauses_and_resumes_the_tour(store_path):
     at.toggle[0].set_value(True)
     run_screen(at=at)
     assert at.session_state[tour.TOGGLE] is True and "巡览已暂停" not in html_of(at, "xz-tour")
+
+
+def test_a_change_of_time_limits_is_not_news_shown_as_a_nameless_point(store):
+    # An admin's 办理时限 save is an audit row without a point: the feed showed 「（点位） 王主任 · setting」.
+    from dashboard.components import history as history_page
+    from loaders import auth, deadlines
+    from loaders.editing import Editor
+
+    auth.add_user(store, "王主任", "password-123", "admin")
+    Editor.for_user(store, "王主任").set_deadlines(deadlines.make({("issue", "待协商"): 7}))
+    audit = store.history(limit=50)
+    assert audit.iloc[0]["action"] == "setting"
+    items = snapshot.latest_changes(audit, store.points(Filter()), {})
+    assert not any("setting" in i.what or i.name == "（点位）" for i in items), items[:2]
+    assert history_page.ACTIONS["setting"] == "修改设置"

@@ -214,3 +214,22 @@ def test_cli_bad_arguments_are_refused_in_chinese_and_write_nothing(store_path, 
     out = tmp_path / "简报.out"
     assert cli.main(["briefing", "--out", str(out), *arguments]) == 1
     assert said in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.parametrize("where, said", [
+    ("a folder", "是一个文件夹"),
+    ("a file as its folder", "无法写入"),
+    ("a full disk", "无法写入"),
+])
+def test_cli_an_out_it_cannot_write_is_refused_in_chinese_and_leaves_nothing_half_written(store_path, tmp_path,
+                                                                                          capsys, where, said):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    out = {"a folder": tmp_path, "a file as its folder": blocker / "简报.pdf", "a full disk": Path("/dev/full")}[where]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert cli.main(["briefing", "--format", "pdf", "--out", str(out)]) == 1  # used to end in a Python traceback
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and str(out) in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    if where == "a full disk":
+        assert Path("/dev/full").is_char_device()  # still the device, not replaced by a file

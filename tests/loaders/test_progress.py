@@ -196,3 +196,70 @@ def test_a_past_day_shows_what_was_open_then(three):
     assert later.loc[b, "status"] == "已转社情民意"  # forwarded on 02-20
     assert later.loc[c, "status"] == "协商中" and later.loc[a, "stage"] == "待办"
     assert progress.as_of(points, events, dt.date(2026, 3, 5)).set_index("id").loc[a, "status"] == "已解决"
+
+
+def test_a_point_settled_before_it_was_entered_is_never_counted_as_less_than_nothing_open(store):
+    # No 登记日期, 完成日期 in February, entered into the system today: it came in by February, not today; the month
+    # chart used to count it settled in February but new this month, so "open at the month's end" fell below what
+    # was open (and below zero for a town with only such points).
+    issue(store, "A", "2026-01-10")
+    d = issue(store, "D", None, "已解决", "2026-02-20")
+    report = progress.report(store, ONLY_MINE)
+    months = report.monthly.set_index("month")
+    assert (months["open_end"] == 1).all(), months["open_end"].to_dict()
+    assert (months.loc["2026-02", "new"], months.loc["2026-02", "resolved"]) == (1, 1)
+    assert report.this_month["new"] == 0
+    alone = progress.report(store, Filter(keyword=f"{MARK}D")).monthly
+    assert (alone["open_end"] >= 0).all() and alone["new"].sum() == alone["resolved"].sum() == 1
+    points = store.points(ONLY_MINE, columns=progress.COLUMNS)
+    then = progress.as_of(points, store.status_events(), dt.date(2026, 2, 25)).set_index("id")
+    assert then.loc[d, "status"] == "已解决"
+    assert report.duration_all["n"] == 0  # its settling time is unknown, not zero
+
+
+@pytest.mark.parametrize("stored_before", [True, False], ids=["changing", "first-save"])
+def test_two_admins_saving_limits_at_the_same_moment_never_lose_one(any_store, monkeypatch, stored_before):
+    # Admin A has checked that nobody changed the limits and is writing; admin B saves at that moment, from the same
+    # table. B must wait for A and then be refused -- on PostgreSQL B used to read the old limits, pass the check and
+    # overwrite A's (or fail on the settings key when nothing was stored yet).
+    import threading
+
+    auth.add_user(any_store, "a", "password-123", "admin")
+    auth.add_user(any_store, "b", "password-123", "admin")
+    start = deadlines.make({("issue", "待协商"): 20}) if stored_before else deadlines.DEFAULT_LIMITS
+    if stored_before:
+        Editor.for_user(any_store, "a").set_deadlines(start)
+    store_b = open_store(any_store.location)
+    checked, real_save = threading.Event(), deadlines.save
+
+    def slow_save(store, limits, user):
+        if user == "a":
+            checked.set()
+            threading.Event().wait(1.0)  # B tries meanwhile
+        real_save(store, limits, user)
+
+    monkeypatch.setattr(deadlines, "save", slow_save)
+    outcome = {}
+
+    def admin_b():
+        checked.wait(10)
+        try:
+            Editor.for_user(store_b, "b").set_deadlines(deadlines.make({("issue", "待协商"): 45}), expected=start)
+            outcome["b"] = "saved"
+        except StoreError as error:
+            outcome["b"] = str(error)
+
+    other = threading.Thread(target=admin_b)
+    other.start()
+    Editor.for_user(any_store, "a").set_deadlines(deadlines.make({("issue", "待协商"): 10}), expected=start)
+    other.join(20)
+    assert "另一位管理员刚刚修改了办理时限" in outcome["b"]
+    assert deadlines.limits(any_store).days("issue", "待协商") == 10
+
+
+def test_months_stop_at_this_month_when_the_dates_asked_for_run_into_the_future(three):
+    # `to=2100-01-01` (the latest date a link may ask for) drew 900 months that have not happened, flat to 2100.
+    store, *_ = three
+    months = progress.report(store, ONLY_MINE.but(date_to=dt.date(2100, 1, 1)), today=dt.date(2026, 3, 20)).monthly
+    assert months["month"].tolist() == ["2026-01", "2026-02", "2026-03"]
+    assert progress.report(store, ONLY_MINE.but(date_from=dt.date(2027, 1, 1)), today=dt.date(2026, 3, 20)).monthly.empty

@@ -27,7 +27,7 @@ FEED_ROWS = 3  # what fits beside the map in letters readable from the back of t
 SYSTEM_USERS = {"init"}  # the bundled sample data was written by `init`: not news for a meeting
 OTHER_COLOR = "#7f8ea3"
 ACTIVITY_COLOR = "#b388ff"  # 协商活动 in 最新动态
-QUIET_ACTIONS = {"member_create", "member_update", "member_delete", "groups", "areas"}  # not news for a meeting
+QUIET_ACTIONS = {"member_create", "member_update", "member_delete", "groups", "areas", "setting"}  # not news for a meeting
 _ACTIONS = {**ACTIONS, "update": "更新"}
 
 # Session state keys (all prefixed, so they never meet the dashboard's).
