@@ -17,9 +17,13 @@ from loaders.filters import Filter
 from .. import data
 
 LABELS = {"pdf": "简报 PDF", "docx": "简报 Word"}
-# On a phone the buttons are a finger's size (44 px) on every page that has them, 进展 included.
+# On a phone the buttons are a finger's size (44 px) on every page that has them, 进展 included; under the title they
+# share one row, so the map still starts within the first screen.
 PHONE_CSS = ("<style>@media (max-width: 640px) { "
-             + ", ".join(f".st-key-xz_briefing_{fmt} button" for fmt in LABELS) + " { min-height: 44px; } }</style>")
+             + ", ".join(f".st-key-xz_briefing_{fmt} button" for fmt in LABELS) + " { min-height: 44px; } "
+             ".st-key-xz_title_row [data-testid=stHorizontalBlock] { flex-flow: row wrap !important; gap: 0.5rem; } "
+             ".st-key-xz_title_row [data-testid=stColumn] { flex: 1 1 calc(50% - 0.25rem) !important; min-width: 0 !important; } "
+             ".st-key-xz_title_row [data-testid=stColumn]:first-child { flex-basis: 100% !important; } }</style>")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -46,9 +50,10 @@ def _fonts_problem() -> str | None:
 
 def title_row(title: str, where: Filter, kind: str | None) -> None:
     """A page's heading with the two briefing buttons on its right: one click from any map page."""
-    heading, *cells = st.columns([4, 1, 1], vertical_alignment="center")
-    heading.markdown(f"### {title}")
-    buttons(where, kind, cells)
+    with st.container(key="xz_title_row"):
+        heading, *cells = st.columns([4, 1, 1], vertical_alignment="center")
+        heading.markdown(f"### {title}")
+        buttons(where, kind, cells)
 
 
 def buttons(where: Filter, kind: str | None, columns=None) -> None:

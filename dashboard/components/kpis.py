@@ -134,6 +134,7 @@ PHONE_CSS = """<style>
   .st-key-xz_kpis [data-testid="stMetricLabel"] p { font-size: 0.74rem; line-height: 1.25; }
   .st-key-xz_kpis [data-testid="stMetricLabel"] [data-testid="stTooltipIcon"] { display: none; }
   .st-key-xz_kpis [data-testid="stMetricValue"] { font-size: 1.1rem !important; line-height: 1.3; }
+  .st-key-xz_kpis [data-testid="stMetricDelta"] { display: none !important; }
 }
 </style>"""
 

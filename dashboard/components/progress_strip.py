@@ -30,6 +30,10 @@ def figures(report) -> None:
     ]])
 
 
+# On a phone the line gives way to the map (its 逾期 is among the cards, 进展 is in the menu).
+STRIP_CSS = "<style>@media (max-width: 640px) { .st-key-xz_strip { display: none !important; } }</style>"
+
+
 def strip(where: Filter) -> None:
     """One line under the KPI cards of a map page: this month, overdue, median time; links to 进展 with the filter."""
     report = data.progress(where)
@@ -39,7 +43,9 @@ def strip(where: Filter) -> None:
              f"**逾期 {month['overdue']:,}**" if month["overdue"] else "逾期 0", f"本周到期 {len(report.due_soon):,}"]
     if median is not None:
         parts.append(f"办结用时中位数 {median:.0f} 天")
-    left, right = st.columns([6, 1], vertical_alignment="center")
+    st.html(STRIP_CSS)
+    with st.container(key="xz_strip"):
+        left, right = st.columns([6, 1], vertical_alignment="center")
     left.markdown("　·　".join(parts))
     right.page_link("views/progress.py", label="查看进展", icon=":material/timeline:", query_params=_carried())
 

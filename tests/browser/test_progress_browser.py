@@ -46,30 +46,6 @@ def test_progress_for_one_town_says_what_came_in_what_is_overdue_and_whose(page,
     assert page.blocked_requests == []
 
 
-def test_the_play_control_walks_the_map_through_the_months(page, server, wait_for_app, map_frame, screenshot):
-    page.goto(f"{server['url']}/progress")
-    map_frame(page)
-    wait_for_app(page)
-    main = page.locator("[data-testid=stMain]")
-    slider = main.locator("[data-testid=stSlider]").filter(has_text="查看日期")
-    slider.get_by_role("slider").focus()
-    page.keyboard.press("Home")  # the first month's end
-    wait_for_app(page)
-    caption = main.get_by_text(re.compile(r"^截至 \d{4}-\d{2}-\d{2}："))
-    first = caption.inner_text()
-    assert first.startswith("截至 2021-")
-    main.get_by_text("▶ 播放").click()
-    page.wait_for_function("""(first) => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]
-        .some(e => e.innerText.startsWith('截至 ') && !e.innerText.startsWith(first.slice(0, 13)))""",
-                           arg=first, timeout=20_000)
-    later = caption.inner_text()
-    assert later[3:13] > first[3:13]  # moved on by itself, to a later month
-    registered = [int(n.replace(",", "")) for n in re.findall(r"已登记 ([\d,]+) 个", first + later)]
-    assert registered[1] >= registered[0]
-    screenshot(page, "progress_playing.png")
-    main.get_by_text("▶ 播放").click()  # stop
-
-
 def test_every_map_page_links_to_progress_with_its_towns(page, server, wait_for_app, map_frame):
     page.goto(f"{server['url']}/issues?unit=黄集")
     map_frame(page)
