@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from dashboard import data
-from loaders import auth, config, progress
-from loaders.store import Filter, GeoPackageStore, initialise
+from loaders import auth, progress
+from loaders.store import Filter, GeoPackageStore
 
-APP = "dashboard/app.py"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 PASSWORD = "huangji-2024"
 SCROLLED = """() => window.scrollY + (document.querySelector('[data-testid="stMain"]') || {scrollTop: 0}).scrollTop"""
@@ -28,14 +27,12 @@ BLANK_SPOT = """([west, top, bottom]) => { for (let x = 8; x < 200; x += 4) {
 
 
 @pytest.fixture(scope="module")
-def server(browser, streamlit_server, tmp_path_factory):
-    path = tmp_path_factory.mktemp("frame") / "xiangzhou.gpkg"
-    initialise(path, config.geodata_dir())
+def server(browser, bundled_app):
+    url, path = bundled_app("frame")
     store = GeoPackageStore(path)
     auth.add_user(store, "hj", PASSWORD, "editor", ["黄集镇"])
     south, west, north, east = data._map_geography(str(path), store.data_version(), False).bounds[""]
-    return {"url": streamlit_server(APP, env={"XZMAP_STORE": str(path)}), "store": store,
-            "district": [[south, west], [north, east]]}
+    return {"url": url, "store": store, "district": [[south, west], [north, east]]}
 
 
 def _open(page, url, wait_for_app, map_frame):
@@ -60,13 +57,10 @@ def _wheel(page, dy, ticks=3):
     page.wait_for_timeout(400)
 
 
-def _sign_in(page, url, wait_for_app):
+def _sign_in(page, url, wait_for_app, sign_in):
     page.goto(url + "/edit")
     wait_for_app(page)
-    main = page.locator("[data-testid='stMain']")
-    main.get_by_label("用户名").fill("hj")
-    main.get_by_label("密码").fill(PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    sign_in(page, "hj", PASSWORD)
     page.get_by_text("可修改黄集镇的点位").wait_for()
     page.get_by_text("新增点位", exact=True).click()
     wait_for_app(page)
@@ -79,9 +73,10 @@ def _fine(page):
 
 @pytest.mark.parametrize("path", ["", "activities", "members", "edit"])
 def test_the_wheel_scrolls_the_page_and_zooms_the_map_only_with_ctrl_or_after_a_click(page, server, wait_for_app,
-                                                                                       map_frame, screenshot, path):
+                                                                                       map_frame, screenshot, sign_in,
+                                                                                       path):
     if path == "edit":  # the point picker of 数据维护
-        _sign_in(page, server["url"], wait_for_app)
+        _sign_in(page, server["url"], wait_for_app, sign_in)
         frame = map_frame(page)
     else:
         frame = _open(page, f"{server['url']}/{path}", wait_for_app, map_frame)
