@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from dashboard import data
-from loaders import auth, progress
-from loaders.store import Filter, GeoPackageStore
+from loaders import auth, config, progress
+from loaders.store import Filter, GeoPackageStore, initialise
 
+APP = "dashboard/app.py"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 PASSWORD = "huangji-2024"
 SCROLLED = """() => window.scrollY + (document.querySelector('[data-testid="stMain"]') || {scrollTop: 0}).scrollTop"""
@@ -27,12 +28,14 @@ BLANK_SPOT = """([west, top, bottom]) => { for (let x = 8; x < 200; x += 4) {
 
 
 @pytest.fixture(scope="module")
-def server(browser, bundled_app):
-    url, path = bundled_app("frame")
+def server(browser, streamlit_server, tmp_path_factory):
+    path = tmp_path_factory.mktemp("frame") / "xiangzhou.gpkg"
+    initialise(path, config.geodata_dir())
     store = GeoPackageStore(path)
     auth.add_user(store, "hj", PASSWORD, "editor", ["黄集镇"])
     south, west, north, east = data._map_geography(str(path), store.data_version(), False).bounds[""]
-    return {"url": url, "store": store, "district": [[south, west], [north, east]]}
+    return {"url": streamlit_server(APP, env={"XZMAP_STORE": str(path)}), "store": store,
+            "district": [[south, west], [north, east]]}
 
 
 def _open(page, url, wait_for_app, map_frame):
@@ -57,10 +60,13 @@ def _wheel(page, dy, ticks=3):
     page.wait_for_timeout(400)
 
 
-def _sign_in(page, url, wait_for_app, sign_in):
+def _sign_in(page, url, wait_for_app):
     page.goto(url + "/edit")
     wait_for_app(page)
-    sign_in(page, "hj", PASSWORD)
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_label("用户名").fill("hj")
+    main.get_by_label("密码").fill(PASSWORD)
+    main.get_by_role("button", name="登录").click()
     page.get_by_text("可修改黄集镇的点位").wait_for()
     page.get_by_text("新增点位", exact=True).click()
     wait_for_app(page)
@@ -73,10 +79,9 @@ def _fine(page):
 
 @pytest.mark.parametrize("path", ["", "activities", "members", "edit"])
 def test_the_wheel_scrolls_the_page_and_zooms_the_map_only_with_ctrl_or_after_a_click(page, server, wait_for_app,
-                                                                                       map_frame, screenshot, sign_in,
-                                                                                       path):
+                                                                                       map_frame, screenshot, path):
     if path == "edit":  # the point picker of 数据维护
-        _sign_in(page, server["url"], wait_for_app, sign_in)
+        _sign_in(page, server["url"], wait_for_app)
         frame = map_frame(page)
     else:
         frame = _open(page, f"{server['url']}/{path}", wait_for_app, map_frame)
