@@ -96,7 +96,7 @@ test: setup $(VENV)/.dev-installed system-test-deps lint
 	$(BIN)/python -m pytest
 
 bench: setup $(VENV)/.dev-installed system-test-deps
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --load
 
 clean:
 	rm -rf $(VENV) node_modules dashboard/static/vendor tests/artifacts

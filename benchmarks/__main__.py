@@ -1,7 +1,7 @@
 """`python -m benchmarks` (make bench): the full run; prints a table and writes benchmarks/results.json.
 
 Options: --sizes 1000,10000,100000  --repeats 5  --naive-max 10000  --no-browser  --load (also the many-viewers
-run, see benchmarks/load.py)  --out PATH. `--quick` is the tiny configuration the smoke test uses.
+run, short; see benchmarks/load.py)  --out PATH. `--quick` is the tiny configuration the smoke test uses.
 
 The store engines side by side (benchmarks/engines.py; PostGIS on a throw-away server it starts and stops):
 --engines gpkg,postgis (empty: none)  --engine-sizes 100000,1000000  --engine-repeats 5  --import-rows 10000
@@ -175,9 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-max", type=int, default=10_000)
     parser.add_argument("--browser-size", type=int, default=10_000, help="size timed in Chromium (0: none)")
     parser.add_argument("--no-browser", action="store_true")
-    parser.add_argument("--load", action="store_true", help="also run the many-viewers load run")
-    parser.add_argument("--minutes", type=float, default=5)
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--load", action="store_true",
+                        help="also the many-viewers run, short (10 s cells; the full one: python -m benchmarks.load)")
     parser.add_argument("--engines", default=",".join(engines.ENGINES),
                         help="store engines timed side by side (gpkg,postgis; empty: skip that section)")
     parser.add_argument("--engine-sizes", default="100000,1000000")
@@ -228,8 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.load:
         from . import load
 
-        results["load"] = load.run(args.sessions, args.minutes)
-        load.report(results["load"])
+        results["load"] = load.matrix([5, 20, 50], 10, log=log)
+        print(load.table(results["load"]))
     for row in results["sizes"]:
         row.pop("_store_path", None)
         row.pop("_frame_counts", None)

@@ -39,8 +39,9 @@ def available() -> str | None:
 
 
 @contextmanager
-def serve(app: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()):
-    """`python -m streamlit run APP` on a free loopback port, as the browser tests start it; yields (url, pid)."""
+def serve(app: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = (), root: Path = ROOT):
+    """`python -m streamlit run APP` on a free loopback port, as the browser tests start it; yields (url, pid).
+    `root`: the source tree it runs from (working directory and PYTHONPATH), e.g. an earlier revision's."""
     import subprocess
 
     workdir = Path(tempfile.mkdtemp(prefix="xz-bench-app-"))
@@ -48,13 +49,13 @@ def serve(app: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = 
     port = fixtures._free_port()
     url = f"http://127.0.0.1:{port}"
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    full_env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
+    full_env["PYTHONPATH"] = os.pathsep.join([str(root)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--server.enableStaticServing", "true",
                "--server.fileWatcherType", "none", *args]
     log_path = workdir / "streamlit.log"
     with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(command, cwd=root, env=full_env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         fixtures._wait_healthy(proc, url, log_path, 60)

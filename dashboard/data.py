@@ -8,7 +8,7 @@ read-only), so a rerun with an unchanged filter costs only `data_version()` quer
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,9 @@ class View:
     unit_stage: pd.DataFrame  # index unit_code, columns STAGES, counts
     sample_count: int
     parts: dict[str, pd.DataFrame]  # kind -> its points (one map layer each), in model order
+    # What the view was made from (store, data version, filter, day): a key for caches of what is drawn from it,
+    # so that every session showing the same view shares the map's frame, the chart and the tables.
+    key: tuple = ()
 
     @property
     def total(self) -> int:
@@ -96,7 +99,7 @@ def _filtered(path: str, data_version: int, key: tuple, today: dt.date) -> View:
     points = _store(path).points(_filter_from_key(key), columns=VIEW_COLUMNS).reset_index(drop=True)
     events, limits = _timing(path, data_version)
     points["overdue_days"] = overdue_days(points, events, limits, today)
-    return _view(points)
+    return replace(_view(points), key=(path, data_version, key, today))
 
 
 def filtered(where: Filter) -> View:

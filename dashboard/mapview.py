@@ -26,7 +26,7 @@ from streamlit_folium import st_folium
 from loaders import coords, model
 from loaders.units import Units
 
-from . import basemaps
+from . import basemaps, framecache
 from .assets import OWN_FILES, static_url, vendor_url
 from .components.safe import html_text
 from .data import MapGeography
@@ -397,6 +397,14 @@ def show(base_map: folium.Map, groups: list[folium.FeatureGroup], view: MapView,
                        feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True),
                        center=list(view.center), zoom=view.zoom)
     return result or {}
+
+
+def show_cached(content: tuple, build: framecache.Build, view: MapView, key: str = "xzmap",
+                returned: list[str] = RETURNED) -> dict:
+    """`show()` for a map whose content has a key (see dashboard/framecache.py): `build()` returns the base map and
+    the layers, and runs only when no session has shown that content yet."""
+    st.html(FRAME_CSS)
+    return framecache.show(content, build, view.center, view.zoom, key=key, height=MAP_HEIGHT, returned=returned)
 
 
 def click_token(result: dict) -> str:

@@ -137,13 +137,16 @@ def render(kind: str | None = None) -> None:
     progress_strip.strip(where)
 
     geography = data.map_geography(provider.gcj02)
-    base_map = mapview.build_base_map(provider, geography, (kind,) if kind else tuple(model.KINDS))
     map_view = _map_view(state, units, provider, geography, view)
-    groups = [mapview.selection_layer(geography, units.areas_of(state.unit_codes))]
-    groups += mapview.point_groups(view.parts, gcj02=provider.gcj02, highlight_id=selected)
+
+    def build():
+        base_map = mapview.build_base_map(provider, geography, (kind,) if kind else tuple(model.KINDS))
+        groups = [mapview.selection_layer(geography, units.areas_of(state.unit_codes))]
+        return base_map, groups + mapview.point_groups(view.parts, gcj02=provider.gcj02, highlight_id=selected)
+
     map_column, detail_column = st.columns([2.6, 1], gap="medium")
     with map_column:
-        result = mapview.show(base_map, groups, map_view)
+        result = mapview.show_cached(("layer", provider.key, kind, view.key, selected), build, map_view)
         st.caption(f"{mapview.NOTE}。底图：{provider.label}，{provider.attribution}。"
                    "点击乡镇范围只看该乡镇，点击点位查看详情。")
     in_view = bool(selected) and bool((view.points["id"] == selected).any())

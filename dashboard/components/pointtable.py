@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from loaders import model
@@ -48,15 +49,23 @@ def _on_select(key: str = KEY) -> None:
         selection.select(ids[rows[0]], center=True)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _tables(view_key: tuple, _view: View, _unit_names: dict[str, str]) -> tuple[list[str], pa.Table, pa.Table]:
+    """The ids and both tables (as Arrow, what Streamlit sends) of one view, made once for all sessions."""
+    shown = _view.points.head(TABLE_LIMIT)
+    frame = display_frame(shown, _unit_names)
+    return (shown["id"].tolist(), pa.Table.from_pandas(frame, preserve_index=False),
+            pa.Table.from_pandas(frame[PHONE_COLUMNS], preserve_index=False))
+
+
 def table(view: View, unit_names: dict[str, str]) -> None:
-    shown = view.points.head(TABLE_LIMIT)
-    st.session_state[_IDS] = shown["id"].tolist()
-    frame = display_frame(shown, unit_names)
-    height = min(400, 35 * (len(shown) + 1) + 3)
+    ids, frame, phone = _tables(view.key, view, unit_names)
+    st.session_state[_IDS] = ids
+    height = min(400, 35 * (len(ids) + 1) + 3)
     st.html(PHONE_CSS)
     st.dataframe(frame, hide_index=True, width="stretch", height=height,
                  on_select=_on_select, selection_mode="single-row", key=KEY)
-    st.dataframe(frame[PHONE_COLUMNS], hide_index=True, width="stretch", height=height,
+    st.dataframe(phone, hide_index=True, width="stretch", height=height,
                  on_select=functools.partial(_on_select, PHONE_KEY), selection_mode="single-row", key=PHONE_KEY,
                  column_config={"名称": st.column_config.TextColumn(width=160),
                                 "状态": st.column_config.TextColumn(width=76),

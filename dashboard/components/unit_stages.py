@@ -53,12 +53,19 @@ def stage_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _drawn(view_key: tuple, chosen: tuple[str, ...], _view: View, _units: Units) -> tuple[pd.DataFrame, dict]:
+    """The table and the chart's Vega-Lite spec of one view, made (and validated by Altair) once for all sessions."""
+    table = unit_table(_view, _units, chosen)
+    return table, stage_chart(table).to_dict()
+
+
 def section(view: View, units: Units, chosen: tuple[str, ...]) -> None:
-    table = unit_table(view, units, chosen)
+    table, spec = _drawn(view.key, chosen, view, units)
     left, right = st.columns([1, 1.25])
     with left:
         st.markdown("##### 各乡镇（街道）进展")
         st.dataframe(table, width="stretch", height=min(36 * (len(table) + 1) + 3, 680))
     with right:
         st.markdown("##### 按阶段分布")
-        st.altair_chart(stage_chart(table), width="stretch")
+        st.vega_lite_chart(spec=spec, width="stretch")
