@@ -10,7 +10,7 @@ One run, side by side, on one synthetic store (a GeoPackage file, or a PostGIS d
   `tools/serve.py`).
 
 For each, after an unmeasured warm-up, `--sessions` clients (5 / 20 / 50) each change the 乡镇 filter in their URL
-every 2–5 s, and then a saturation pass (`--saturation-sessions` clients that never pause) gives the most reruns per
+every 2–5 s while a 大屏 refreshes every 5 s beside them (its fragment reruns, timed too), and then a saturation pass (`--saturation-sessions` clients that never pause) gives the most reruns per
 second the setup can serve. Clients speak Streamlit's own websocket protocol (what the browser sends: a BackMsg
 `rerun_script` with the page's query string; what it receives: ForwardMsg deltas until `script_finished`) and time each
 rerun to its `script_finished`. Reported per cell: reruns/s, rerun p50/p95/max, errors (exceptions on the page, failed
@@ -61,18 +61,24 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 4)
 
 
-def rerun_message(query: dict[str, str]) -> bytes:
+def rerun_message(query: dict[str, str], page: str = "", fragment: str = "") -> bytes:
     message = BackMsg()
     state = message.rerun_script
     state.query_string = urlencode(query)
     state.page_script_hash = ""
+    state.page_name = page
+    if fragment:  # what the browser sends when a fragment's run_every timer fires
+        state.fragment_id = fragment
+        state.is_auto_rerun = True
     return message.SerializeToString()
 
 
-async def one_rerun(ws, query: dict[str, str]) -> tuple[float, list[str], bool]:
-    """Send a rerun and read until its script_finished. Returns (seconds, errors, saw the map component)."""
+async def one_rerun(ws, query: dict[str, str], page: str = "", fragment: str = "",
+                    timers: dict | None = None) -> tuple[float, list[str], bool]:
+    """Send a rerun and read until its script_finished. Returns (seconds, errors, saw the map component).
+    `timers` collects the fragments the page asks to rerun by themselves (fragment id -> seconds)."""
     start = time.perf_counter()
-    await ws.send(rerun_message(query))
+    await ws.send(rerun_message(query, page, fragment))
     errors: list[str] = []
     saw_map = False
     while True:
@@ -82,6 +88,8 @@ async def one_rerun(ws, query: dict[str, str]) -> tuple[float, list[str], bool]:
         msg = ForwardMsg()
         msg.ParseFromString(raw)
         kind = msg.WhichOneof("type")
+        if kind == "auto_rerun" and timers is not None:
+            timers[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
         if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             element = msg.delta.new_element
             which = element.WhichOneof("type")
@@ -93,7 +101,8 @@ async def one_rerun(ws, query: dict[str, str]) -> tuple[float, list[str], bool]:
             status = msg.script_finished
             if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                 errors.append("script compile error")
-            if status in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
+            if status in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+                          ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
                 return time.perf_counter() - start, errors, saw_map
 
 
@@ -128,6 +137,33 @@ async def session(index: int, url: str, units: list[str], deadline: float, inter
                 query = {"unit": rng.choice(units)}
     except Exception as error:  # noqa: BLE001 -- every failure is reported, none stops the other sessions
         mine["errors"].append(f"{type(error).__name__}: {error}")
+
+
+SCREEN_QUERY = {"refresh": "5", "tour": "10"}  # six times as often as the default refresh: a busy meeting screen
+
+
+async def screen(url: str, deadline: float, stats: dict) -> None:
+    """The 大屏 on its own websocket: one page run, then its fragment's refreshes as the browser's timer sends them;
+    each refresh is timed like a viewer's rerun (into stats["screen"])."""
+    import websockets
+
+    ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+    try:
+        async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=30) as ws:
+            timers: dict = {}
+            _, errors, _ = await one_rerun(ws, SCREEN_QUERY, "screen", timers=timers)
+            stats["screen_errors"].extend(errors)
+            if not timers:
+                stats["screen_errors"].append("the 大屏 asked for no refresh")
+                return
+            fragment, interval = next(iter(timers.items()))
+            while time.monotonic() + interval < deadline:
+                await asyncio.sleep(interval)
+                seconds, errors, _ = await one_rerun(ws, SCREEN_QUERY, "screen", fragment)
+                stats["screen"].append(seconds)
+                stats["screen_errors"].extend(errors)
+    except Exception as error:  # noqa: BLE001 -- reported with the run
+        stats["screen_errors"].append(f"{type(error).__name__}: {error}")
 
 
 def family(pid: int) -> list[int]:
@@ -192,23 +228,25 @@ async def sample_memory(pids: list[int], deadline: float, every: float, series: 
 
 
 async def drive(urls: list[str] | str, pids: list[int] | int, units: list[str], sessions: int, seconds: float,
-                interval: tuple[float, float]) -> dict:
-    """Run the sessions, session i on server i mod len(urls), until `seconds` have passed."""
+                interval: tuple[float, float], with_screen: bool = False) -> dict:
+    """Run the sessions, session i on server i mod len(urls), until `seconds` have passed; `with_screen`: and a
+    大屏 refreshing every 5 s beside them."""
     urls = [urls] if isinstance(urls, str) else list(urls)
     pids = [pids] if isinstance(pids, int) else list(pids)
-    stats: dict = {"sessions": {}, "reruns": [], "by_url": {}}
+    stats: dict = {"sessions": {}, "reruns": [], "by_url": {}, "screen": [], "screen_errors": []}
     memory: list = []
     started, deadline = time.monotonic(), time.monotonic() + seconds
     cpu_before, cores_before, client_before = server_cpu_s(pids), core_ticks(), client_cpu_s()
     sampler = asyncio.create_task(sample_memory(pids, deadline, max(1.0, min(10.0, seconds / 30)), memory))
+    screens = [screen(urls[0], deadline, stats)] if with_screen else []
     await asyncio.gather(*(session(i, urls[i % len(urls)], units, deadline, interval, stats)
-                           for i in range(sessions)))
+                           for i in range(sessions)), *screens)
     sampler.cancel()
     wall = time.monotonic() - started
     server_cpu = server_cpu_s(pids) - cpu_before
     memory.append([memory[-1][0] if memory else 0, _rss_sum(pids), [rss_mb(p) for p in pids]])
     per = stats["sessions"].values()
-    errors = [e for s in per for e in s["errors"]]
+    errors = [e for s in per for e in s["errors"]] + stats["screen_errors"]
     return {
         "sessions": sessions,
         "servers": len(urls),
@@ -218,6 +256,9 @@ async def drive(urls: list[str] | str, pids: list[int] | int, units: list[str], 
         "error_samples": errors[:10],
         "every_session_answered": all(s["answered"] > 0 and s["answered"] == s["reruns"] for s in per),
         "reruns_per_s": round(len(stats["reruns"]) / wall, 2),
+        "screen_refreshes": len(stats["screen"]) if with_screen else None,
+        "screen_refresh_p95_s": percentile(stats["screen"], 0.95),
+        "screen_errors": stats["screen_errors"][:5],
         "server_cpu_ms_per_rerun": round(1000 * server_cpu / len(stats["reruns"])) if stats["reruns"] else None,
         "server_cores_used": round(server_cpu / wall, 2),
         "core_busy": core_busy(cores_before, core_ticks()),
@@ -328,7 +369,7 @@ def matrix(sessions: list[int], seconds: float, *, workers: int = 2, points: int
                     asyncio.run(drive([url], pids, units, 20, WARM_UP_S, (0.5, 1.5)))  # every town's caches
                     for count in sessions:
                         rows.append({"setup": setup.label, **asyncio.run(drive([url], pids, units, count, seconds,
-                                                                               interval))})
+                                                                               interval, with_screen=True))})
                         log(line(rows[-1]))
                     rows.append({"setup": setup.label, "saturation": True, **asyncio.run(
                         drive([url], pids, units, saturation_sessions, saturation_seconds or seconds, (0.0, 0.0)))})
@@ -362,11 +403,11 @@ def line(row: dict) -> str:
             f"{row['rerun_p95_s']:>7} {row['rerun_max_s']:>7} {row['errors']:>6} "
             f"{'yes' if row['every_session_answered'] else 'NO':>8} {row['server_cpu_ms_per_rerun']:>9} "
             f"{row['server_cores_used']:>6} {'/'.join(f'{b:.2f}' for b in row['core_busy']):>10} "
-            f"{row['client_cores_used']:>7} {row['rss_mb_max']:>8}")
+            f"{row['client_cores_used']:>7} {row['rss_mb_max']:>8} {row['screen_refresh_p95_s'] or '':>9}")
 
 
 HEADER = (f"{'setup':<34} {'sessions':>12} {'reruns/s':>9} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'errors':>6} "
-          f"{'answered':>8} {'CPU ms/r':>9} {'cores':>6} {'core busy':>10} {'client':>7} {'RSS MB':>8}")
+          f"{'answered':>8} {'CPU ms/r':>9} {'cores':>6} {'core busy':>10} {'client':>7} {'RSS MB':>8} {'大屏 p95':>9}")
 
 
 def table(result: dict) -> str:
