@@ -24,6 +24,7 @@ from jinja2 import Template
 from streamlit_folium import st_folium
 
 from loaders import coords, model
+from loaders.mapstyle import AREA_PALETTE, OUTSIDE_FILL
 from loaders.units import Units
 
 from . import basemaps, framecache
@@ -41,8 +42,6 @@ MAP_WIDTH_GUESS = 700  # for choosing a zoom that fits a box; the real width fol
 SMALLEST_FRAME = (360, 280)
 BOUNDS_MARGIN = 0.5
 NOTE = "示意范围：乡镇范围由近似点位划分，非官方界线"
-AREA_PALETTE = ("#d8e8f6", "#e3f0d6", "#fbe6cf", "#eadcf3", "#f9dede", "#d9f0ec", "#f4efcc", "#e2e6ee")
-OUTSIDE_FILL = "#cfd2d6"
 RETURNED = ["last_active_drawing", "last_object_clicked"]
 #: The map's frame follows the window's height (the map inside follows its frame: static/map.css): 501 px at 768 px
 #: (it starts at about 470 px under the KPI cards, so its upper part is on the first screen), 600 px at 900, 1005 px

@@ -20,14 +20,13 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from loaders import coords, model
+from loaders.mapstyle import KIND_SHAPES, STAGE_COLORS
 
 from .assets import STATIC_URL
 
 NAME_INLINE_LIMIT = 5_000
 SCALE = 100_000  # 1e-5 degree steps
 
-STAGE_COLORS = {"待办": "#e4572e", "进行中": "#f0a202", "已完成": "#2e9d5b", "已关闭": "#8a8f98"}
-KIND_SHAPES = {"demo_site": "star", "well": "triangle", "bridge": "square", "issue": "circle"}
 #: An overdue point gets a dashed ring in this colour around it: the dashes tell it apart without colour vision.
 OVERDUE_COLOR = "#b3001b"
 

@@ -45,8 +45,8 @@ def rate_figure(rates: View, filtered_by_status: bool) -> Figure:
 
 
 def overdue_figure(view: View) -> Figure:
-    over = view.points["overdue_days"].dropna() if "overdue_days" in view.points else []
-    worst = f"最长逾期 {int(max(over)):,} 天" if len(over) else None
+    over = view.points["overdue_days"].dropna()
+    worst = f"最长逾期 {int(over.max()):,} 天" if len(over) else None
     return Figure("逾期", number(len(over)), help="超过办理时限的未办结点位（时限见「进展」页）", note=worst)
 
 

@@ -61,6 +61,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = REPO_ROOT / "tests" / "artifacts"
@@ -376,9 +377,12 @@ def _map_frame(page, timeout: float = DEFAULT_TIMEOUT_MS, index: int = 0):
     deadline = time.monotonic() + timeout / 1000
     locator = page.locator(MAP_IFRAME)
     while True:
-        frames = [h.content_frame() for h in locator.element_handles()]
-        frames = [f for f in frames if f is not None]
-        ready = [f for f in frames if f.query_selector(".leaflet-container")]
+        try:
+            frames = [h.content_frame() for h in locator.element_handles()]
+            frames = [f for f in frames if f is not None]
+            ready = [f for f in frames if f.query_selector(".leaflet-container")]
+        except PlaywrightError:  # the page went on (a page switch): the frame looked at is gone; look again
+            frames, ready = [None], []
         if len(ready) > index and len(frames) == len(ready):
             return ready[index]
         if time.monotonic() > deadline:
@@ -414,6 +418,19 @@ def _screenshot(page, name: str, full_page: bool = True) -> Path:
     path = ARTIFACTS_DIR / name
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def _sign_in(page, name: str, password: str) -> None:
+    """Fill the sign-in form in the page's main area and press 登录 (the caller waits for what it expects)."""
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_label("用户名").fill(name)
+    main.get_by_label("密码").fill(password)
+    main.get_by_role("button", name="登录").click()
+
+
+@pytest.fixture(scope="session")
+def sign_in():
+    return _sign_in
 
 
 @pytest.fixture(scope="session")

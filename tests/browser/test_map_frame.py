@@ -60,13 +60,10 @@ def _wheel(page, dy, ticks=3):
     page.wait_for_timeout(400)
 
 
-def _sign_in(page, url, wait_for_app):
+def _sign_in(page, url, wait_for_app, sign_in):
     page.goto(url + "/edit")
     wait_for_app(page)
-    main = page.locator("[data-testid='stMain']")
-    main.get_by_label("用户名").fill("hj")
-    main.get_by_label("密码").fill(PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    sign_in(page, "hj", PASSWORD)
     page.get_by_text("可修改黄集镇的点位").wait_for()
     page.get_by_text("新增点位", exact=True).click()
     wait_for_app(page)
@@ -79,9 +76,10 @@ def _fine(page):
 
 @pytest.mark.parametrize("path", ["", "activities", "members", "edit"])
 def test_the_wheel_scrolls_the_page_and_zooms_the_map_only_with_ctrl_or_after_a_click(page, server, wait_for_app,
-                                                                                       map_frame, screenshot, path):
+                                                                                       map_frame, screenshot, sign_in,
+                                                                                       path):
     if path == "edit":  # the point picker of 数据维护
-        _sign_in(page, server["url"], wait_for_app)
+        _sign_in(page, server["url"], wait_for_app, sign_in)
         frame = map_frame(page)
     else:
         frame = _open(page, f"{server['url']}/{path}", wait_for_app, map_frame)

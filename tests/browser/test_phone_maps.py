@@ -204,15 +204,13 @@ def test_nothing_runs_off_a_360_px_screen(phone, server, wait_for_app, map_frame
     _fine(page)
 
 
-def test_a_tap_far_from_points_on_the_edit_map_places_a_point(phone, server, wait_for_app, map_frame, screenshot):
+def test_a_tap_far_from_points_on_the_edit_map_places_a_point(phone, server, wait_for_app, map_frame, screenshot,
+                                                              sign_in):
     page = phone(PHONE)
     page.goto(server["url"] + "/edit")
     wait_for_app(page)
     _collapse_sidebar(page)
-    main = page.locator("[data-testid='stMain']")
-    main.get_by_label("用户名").fill("hj")
-    main.get_by_label("密码").fill(PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    sign_in(page, "hj", PASSWORD)
     page.get_by_text("可修改黄集镇的点位").wait_for()
     page.get_by_text("新增点位", exact=True).click()
     wait_for_app(page)
