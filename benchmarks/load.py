@@ -358,7 +358,7 @@ def synthetic_store(engine: str, points: int, folder: Path):
 
 def matrix(sessions: list[int], seconds: float, *, workers: int = 2, points: int = 10_000, engine: str = "gpkg",
            baseline: str | None = BASELINE, saturation_sessions: int = 20, saturation_seconds: float | None = None,
-           interval=(2.0, 5.0), log=print) -> dict:
+           interval=(2.0, 5.0), warm_up: float = WARM_UP_S, log=print) -> dict:
     """Every setup × every session count, plus a saturation pass per setup; one store for all."""
     folder = Path(tempfile.mkdtemp(prefix="xz-bench-load-"))
     rows = []
@@ -366,7 +366,7 @@ def matrix(sessions: list[int], seconds: float, *, workers: int = 2, points: int
         with synthetic_store(engine, points, folder) as (location, units):
             for setup in setups(workers, baseline, folder):
                 with setup.serve(location) as (url, pids):
-                    asyncio.run(drive([url], pids, units, 20, WARM_UP_S, (0.5, 1.5)))  # every town's caches
+                    asyncio.run(drive([url], pids, units, 20, warm_up, (0.5, 1.5)))  # every town's caches
                     for count in sessions:
                         rows.append({"setup": setup.label, **asyncio.run(drive([url], pids, units, count, seconds,
                                                                                interval, with_screen=True))})
@@ -377,7 +377,7 @@ def matrix(sessions: list[int], seconds: float, *, workers: int = 2, points: int
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return {"points": points, "engine": engine, "workers": workers, "baseline": baseline, "seconds": seconds,
-            "change_interval_s": list(interval), "warm_up_s": WARM_UP_S, "cores": os.cpu_count(),
+            "change_interval_s": list(interval), "warm_up_s": warm_up, "cores": os.cpu_count(),
             "transport": "Streamlit websocket protocol (BackMsg rerun_script with ?unit=…, timed to script_finished)",
             "rows": [{k: v for k, v in row.items() if k not in ("rss_mb_series", "per_server")} for row in rows],
             "summary": summary(rows)}

@@ -40,29 +40,31 @@ streamlit_folium._component_func = _component  # st_folium looks the name up at 
 Build = Callable[[], tuple[folium.Map, list[folium.FeatureGroup]]]
 
 
-def _capture(build: Build, key: str, height: int, returned: list[str]) -> dict:
+def _capture(build: Build, key: str, height: int, returned: list[str], layer_control: bool) -> dict:
     base_map, groups = build()
     lean_assets(base_map, *groups)
     _capturing.sink = args = {}
     try:
         streamlit_folium.st_folium(base_map, key=key, height=height, use_container_width=True,
                                    returned_objects=returned, feature_group_to_add=groups,
-                                   layer_control=folium.LayerControl(collapsed=True))
+                                   layer_control=folium.LayerControl(collapsed=True) if layer_control else None)
     finally:
         _capturing.sink = None
     return args
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _arguments(content: tuple, key: str, height: int, returned: tuple[str, ...], _build: Build) -> dict:
-    return _capture(_build, key, height, list(returned))
+def _arguments(content: tuple, key: str, height: int, returned: tuple[str, ...], layer_control: bool,
+               _build: Build) -> dict:
+    return _capture(_build, key, height, list(returned), layer_control)
 
 
-def show(content: tuple, build: Build, center: tuple[float, float], zoom: float, *, key: str, height: int,
-         returned: list[str]) -> dict:
+def show(content: tuple, build: Build, center: tuple[float, float] | None, zoom: float | None, *, key: str,
+         height: int, returned: list[str], layer_control: bool = True) -> dict:
     """The frame for `content` (a hashable key of everything the map shows; `build` makes its base map and layers
-    when no session has shown it yet), looking at `center`/`zoom`. Returns what the user last clicked."""
-    args = dict(_arguments(content, key, height, tuple(returned), build))
+    when no session has shown it yet), looking at `center`/`zoom` (None: where the map itself says). Returns what
+    the user last clicked."""
+    args = dict(_arguments(content, key, height, tuple(returned), layer_control, build))
     # The component hands `default` back as the value before any click: each session gets its own copy.
-    args.update(center=list(center), zoom=zoom, default=copy.deepcopy(args["default"]))
+    args.update(center=list(center) if center else None, zoom=zoom, default=copy.deepcopy(args["default"]))
     return _real_component(**args) or {}

@@ -95,3 +95,21 @@ def test_the_selected_point_is_highlighted_in_its_own_frame_and_nobody_else_s(st
     highlighted = [p["highlight"] for p in payloads(map_args(chosen)) if p["highlight"] is not None]
     assert len(highlighted) == 1
     assert all(p["highlight"] is None for p in payloads(map_args(plain)))
+
+
+def test_meeting_screens_showing_the_same_data_share_one_map_build(store, store_path, builds):
+    def screen() -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params["tour"] = "off"
+        at.switch_page("views/screen.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    first, second = screen(), screen()
+    assert builds["n"] == 1
+    assert map_args(second)["feature_group"] == map_args(first)["feature_group"]
+    issue = store.points(Filter(kinds=("issue",), statuses=("待协商",))).iloc[0]
+    Editor(store, User("staff", "admin")).update(issue["id"], {"status": model.ISSUE_RESOLVED}, int(issue["version"]))
+    screen()  # new data: a new frame
+    assert builds["n"] == 2

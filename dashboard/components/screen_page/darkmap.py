@@ -9,11 +9,10 @@ import folium
 from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
-from streamlit_folium import st_folium
 
 from loaders import model
 
-from ... import basemaps, data, mapview
+from ... import basemaps, data, framecache, mapview
 from ...assets import static_url
 from ...pointlayer import KIND_SHAPES, encode, js_literal, points_layer
 from . import tour
@@ -160,7 +159,13 @@ def view(snapshot: Snapshot, stop: str, running: bool) -> mapview.MapView:
 
 
 def show(snapshot: Snapshot, running: bool) -> None:
-    """The map, with no center/zoom for streamlit-folium: the view follows the tour card (`ScreenTour`)."""
-    base = dark_base_map(snapshot.geography, snapshot.presets.where.kinds or tuple(model.KINDS))
-    st_folium(base, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=[],
-              feature_group_to_add=layers(snapshot, running))
+    """The map, with no center/zoom for streamlit-folium: the view follows the tour card (`ScreenTour`). Made once
+    per view, presets and tour state for every screen showing them (dashboard/framecache.py): a refresh that finds
+    the data unchanged costs no map build."""
+
+    def build():
+        base = dark_base_map(snapshot.geography, snapshot.presets.where.kinds or tuple(model.KINDS))
+        return base, layers(snapshot, running)
+
+    framecache.show(("screen", snapshot.view.key, snapshot.presets, running), build, None, None, key=MAP_KEY,
+                    height=MAP_HEIGHT, returned=[], layer_control=False)
