@@ -8,7 +8,7 @@ PORT   ?= 8501
 STORE  ?= $(or $(XZMAP_STORE),var/xiangzhou.gpkg)
 VENDOR := dashboard/static/vendor/.installed
 
-.PHONY: setup run test bench store assets fonts system-test-deps system-pg-deps pg pg-stop lint clean
+.PHONY: setup run test bench store assets fonts system-test-deps system-pg-deps system-nginx-deps pg pg-stop lint clean
 
 setup: $(VENV)/.installed $(VENDOR) store fonts
 
@@ -35,19 +35,30 @@ assets: $(VENDOR)
 store: $(VENV)/.installed
 	XZMAP_STORE=$(STORE) $(BIN)/python -m loaders init
 
+# `make run WORKERS=2` (more than 1): that many Streamlit processes behind nginx with sticky sessions, one per core
+# (tools/serve.py; nginx is installed when missing). Without WORKERS, one Streamlit process as always.
+ifeq ($(filter-out 0 1,$(WORKERS)),)
 run: setup
 	@XZMAP_STORE=$(STORE) $(BIN)/python -m loaders users hint || true
 	XZMAP_STORE=$(STORE) $(BIN)/python -m streamlit run dashboard/app.py --server.address $(HOST) --server.port $(PORT)
+else
+run: setup system-nginx-deps
+	@XZMAP_STORE=$(STORE) $(BIN)/python -m loaders users hint || true
+	XZMAP_STORE=$(STORE) $(BIN)/python -m tools.serve --workers $(WORKERS) --host $(HOST) --port $(PORT)
+endif
 
-# Browser tests need Debian's Chromium and CJK fonts, the PostGIS tests (and `make pg`) PostgreSQL 15 with PostGIS;
+# Browser tests need Debian's Chromium and CJK fonts, the PostGIS tests (and `make pg`) PostgreSQL 15 with PostGIS,
+# the several-workers test (and `make run WORKERS=2`) nginx;
 # installed here when missing and running as root, in one apt-get call (`apt-get update` only then).
 PG_PACKAGES = $(strip \
   $(if $(wildcard /usr/lib/postgresql/15/bin/initdb),,postgresql-15) \
   $(if $(wildcard /usr/share/postgresql/15/extension/postgis.control),,postgresql-15-postgis-3))
+# nginx lives in /usr/sbin, which is not on a normal user's PATH.
+NGINX_PACKAGES = $(if $(or $(shell command -v nginx),$(wildcard /usr/sbin/nginx)),,nginx-light)
 SYSTEM_PACKAGES = $(strip \
   $(if $(shell command -v chromium),,chromium) \
   $(if $(shell fc-list 2>/dev/null | grep -i "noto.*cjk"),,fonts-noto-cjk) \
-  $(PG_PACKAGES))
+  $(PG_PACKAGES) $(NGINX_PACKAGES))
 
 # $(call apt_install,PACKAGES,WHO): as root installs PACKAGES (if any); otherwise says what to install and fails.
 define apt_install
@@ -79,6 +90,9 @@ system-test-deps:
 
 system-pg-deps:
 	$(call apt_install,$(PG_PACKAGES),a PostGIS server)
+
+system-nginx-deps:
+	$(call apt_install,$(NGINX_PACKAGES),several workers behind nginx)
 
 # A local throw-away PostGIS for trying the PostGIS engine (tools/pgserver.py, the same server the tests start):
 # prints the XZMAP_STORE to use with `make run`. Its data stays in var/pg; `make pg` again restarts it (also after a

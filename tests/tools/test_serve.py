@@ -1,0 +1,102 @@
+"""tools/serve.py without a browser: the nginx config it writes passes `nginx -t`, a missing nginx or a taken port
+is said in Chinese, and a worker that dies is started again -- and nothing outlives the cluster."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tools import serve
+
+
+@pytest.fixture
+def nginx() -> str:
+    found = serve.find_nginx()
+    if found is None:
+        if os.environ.get("CI"):  # under CI a missing nginx is a failure, never a silent skip
+            pytest.fail("the launcher tests cannot run under CI: nginx is missing (apt-get install nginx-light)",
+                        pytrace=False)
+        pytest.skip("nginx is missing (apt-get install nginx-light)")
+    return found
+
+
+def test_the_config_passes_nginx_t_and_pins_by_cookie(nginx, tmp_path):
+    upstreams = [serve.free_port(), serve.free_port()]
+    text = serve.nginx_config(tmp_path, "127.0.0.1", serve.free_port(), upstreams)
+    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (tmp_path / "temp" / kind).mkdir(parents=True)
+    (tmp_path / "nginx.conf").write_text(text)
+    check = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+    assert "hash $xz_route consistent;" in text and "ip_hash" not in text
+    assert all(f"server 127.0.0.1:{p};" in text for p in upstreams)
+    assert 'add_header Set-Cookie "xz_route=$xz_route; Path=/; HttpOnly; SameSite=Lax" always;' in text
+    assert "proxy_set_header Host $http_host;" in text  # with the port: the sign-in route compares it with Origin
+    assert "$upstream_addr" in text and "route=$xz_route" in text
+    body_mb = int(re.search(r"client_max_body_size (\d+)m;", text).group(1))
+    assert serve.upload_mb() == 50 and body_mb >= 50  # .streamlit/config.toml's server.maxUploadSize
+    paths = re.findall(r"\s(/[^\s;]+)[\s;]", text)  # pid, access log, temp folders: all in the run's folder
+    assert len(paths) == 7 and all(path.startswith(str(tmp_path)) for path in paths)
+
+
+def test_without_nginx_it_says_what_to_install(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without nginx, and no look in /usr/sbin either
+    monkeypatch.setattr(serve, "SBIN", ())
+    port = serve.free_port()
+    assert serve.main(["--workers", "2", "--port", str(port)]) == 1
+    error = capsys.readouterr().err
+    assert "没有找到 nginx" in error and "apt-get install nginx-light" in error
+    assert not (serve.REPO / "var" / "run" / f"serve-{port}").exists()  # nothing started, nothing written
+
+
+def test_a_taken_port_is_said_in_chinese(nginx, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert serve.main(["--workers", "2", "--port", str(port)]) == 1
+    assert f"端口 {port} 已被占用" in capsys.readouterr().err
+    assert not (serve.REPO / "var" / "run" / f"serve-{port}").exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_a_dead_worker_is_restarted_and_nothing_outlives_the_cluster(nginx, tmp_path, capsys):
+    app = tmp_path / "tiny.py"
+    app.write_text("import streamlit as st\n\nst.write('hello')\n")
+    with serve.cluster(1, app=app, directory=tmp_path / "run") as running:
+        first = running.pids[0]
+        nginx_pid = running.nginx.pid
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while running.pids[0] == first or not _healthy(running.url):
+            assert time.monotonic() < deadline, "the worker was not restarted"
+            time.sleep(0.3)
+        pids = [nginx_pid, *running.pids]
+    said = capsys.readouterr().out
+    assert "工作进程 1" in said and "正在重启" in said
+    time.sleep(0.5)
+    assert [p for p in pids if _alive(p)] == []
+    assert "GET /_stcore/health" in running.access_log.read_text()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
