@@ -61,6 +61,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from browserkit import fill_sign_in
 from playwright.sync_api import Error as PlaywrightError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -420,17 +421,10 @@ def _screenshot(page, name: str, full_page: bool = True) -> Path:
     return path
 
 
-def _sign_in(page, name: str, password: str) -> None:
-    """Fill the sign-in form in the page's main area and press 登录 (the caller waits for what it expects)."""
-    main = page.locator("[data-testid='stMain']")
-    main.get_by_label("用户名").fill(name)
-    main.get_by_label("密码").fill(password)
-    main.get_by_role("button", name="登录").click()
-
-
 @pytest.fixture(scope="session")
 def sign_in():
-    return _sign_in
+    """``sign_in(page, name, password)``: fill the page's own sign-in form and press 登录 (tests/browser/signin.py)."""
+    return fill_sign_in
 
 
 @pytest.fixture(scope="session")

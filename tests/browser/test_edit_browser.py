@@ -5,16 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from browserkit import click_point, fill_sign_in
 
 from loaders import auth, config, model
 from loaders.store import Filter, GeoPackageStore, initialise
 
 APP = "dashboard/app.py"
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 PASSWORD = "huangji-2024"
 # Where a WGS-84 position is drawn, in page coordinates of the map iframe's content.
-XY_OF = """([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);
-    const box = window.map.getContainer().getBoundingClientRect(); return [p.x + box.left, p.y + box.top]; }"""
 
 
 @pytest.fixture(scope="module")
@@ -28,20 +26,11 @@ def server(browser, streamlit_server, tmp_path_factory):
             "code": home.code, "home": (home.lat, home.lon)}
 
 
-def _click_map(page, frame, lat, lng):
-    x, y = frame.evaluate(XY_OF, [lat, lng])
-    box = page.locator(MAP_IFRAME).bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
-
-
 def _sign_in(page, server, wait_for_app):
     page.goto(server["url"] + "/edit")
     wait_for_app(page)
     page.get_by_text("此页面需要工作人员登录").wait_for()
-    main = page.locator("[data-testid='stMain']")
-    main.get_by_label("用户名").fill("hj")
-    main.get_by_label("密码").fill(PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    fill_sign_in(page, "hj", PASSWORD)
     page.get_by_text("可修改黄集镇的点位").wait_for()
 
 
@@ -59,7 +48,7 @@ def test_sign_in_edit_a_status_and_see_it(page, server, wait_for_app, map_frame,
     frame.evaluate("([lat, lng]) => { window.map.setView([lat, lng], 15, {animate: false}); }",
                    [float(record["lat"]), float(record["lon"])])
     page.wait_for_timeout(400)
-    _click_map(page, frame, float(record["lat"]), float(record["lon"]))
+    click_point(page, frame, float(record["lat"]), float(record["lon"]))
     side = page.locator(".st-key-edit_side")
     side.get_by_text(record["name"]).first.wait_for()
     wait_for_app(page)
@@ -92,7 +81,7 @@ def test_add_a_point_by_clicking_the_map(page, server, wait_for_app, map_frame, 
     lat, lng = server["home"]
     frame.evaluate("([lat, lng]) => { window.map.setView([lat, lng], 13, {animate: false}); }", [lat, lng])
     page.wait_for_timeout(400)
-    _click_map(page, frame, lat + 0.003, lng + 0.004)
+    click_point(page, frame, lat + 0.003, lng + 0.004)
     page.get_by_text("所在乡镇：黄集镇").wait_for()
     wait_for_app(page)
     frame = map_frame(page)

@@ -9,6 +9,7 @@ import re
 
 import photo_files
 import pytest
+from browserkit import fill_sign_in
 
 from loaders import auth, config
 from loaders.store import Filter, GeoPackageStore, initialise
@@ -33,10 +34,7 @@ def server(browser, streamlit_server, tmp_path_factory):
 def sign_in(page, server, wait_for_app):
     page.goto(server["url"] + "/edit")
     wait_for_app(page)
-    main = page.locator(MAIN)
-    main.get_by_label("用户名").fill("hj")
-    main.get_by_label("密码").fill(PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    fill_sign_in(page, "hj", PASSWORD)
     page.get_by_text("可修改黄集镇的点位").wait_for()
 
 

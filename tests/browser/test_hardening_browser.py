@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import hostile
 import pytest
+from browserkit import click_point, fill_sign_in
 
 from loaders import auth, config
 from loaders.store import Filter, GeoPackageStore, initialise
 
 APP = "dashboard/app.py"
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 PASSWORD = "huangji-2024"
 # Every drawn point's tooltip title, built by points.js exactly as a hover would build it.
 TOOLTIP_TITLES = """() => Object.values(window.map._layers)
     .filter(l => l.feature && l.feature.properties && 'i' in l.feature.properties && l.getTooltip())
     .map(l => l.getTooltip()._content(l).querySelector('b').textContent)"""
 INJECTED = """() => document.querySelectorAll('img[src="x"], script[src*="evil"], a[href^="javascript"]').length"""
-XY_OF = """([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);
-    const box = window.map.getContainer().getBoundingClientRect(); return [p.x + box.left, p.y + box.top]; }"""
 
 
 @pytest.fixture(scope="module")
@@ -72,20 +70,12 @@ def test_a_save_after_the_editor_was_disabled_writes_nothing(page, hostile_serve
     auth.set_disabled(store, "hj", False)
     page.goto(hostile_server["url"] + "/edit")
     wait_for_app(page)
-    main = page.locator("[data-testid='stMain']")
-    main.get_by_label("用户名").fill("hj")
-    main.get_by_label("密码").fill(PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    fill_sign_in(page, "hj", PASSWORD)
     page.get_by_text("可修改黄集镇的点位").wait_for()
     frame = map_frame(page)
     code = store.units().code_of("黄集")
     record = store.points(Filter(unit_codes=(code,))).iloc[0]
-    frame.evaluate("([lat, lng]) => { window.map.setView([lat, lng], 16, {animate: false}); }",
-                   [float(record["lat"]), float(record["lon"])])
-    page.wait_for_timeout(400)
-    x, y = frame.evaluate(XY_OF, [float(record["lat"]), float(record["lon"])])
-    box = page.locator(MAP_IFRAME).bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    click_point(page, frame, float(record["lat"]), float(record["lon"]), zoom=16)
     side = page.locator(".st-key-edit_side")
     side.get_by_role("button", name="保存修改").wait_for()
     wait_for_app(page)
@@ -114,10 +104,7 @@ def test_a_missing_or_damaged_store_shows_a_calm_message(page, streamlit_server,
         page.goto(f"{url}/{where}")
         wait_for_app(page)
         if where == "edit":  # nothing is read before a sign-in; the sign-in itself says what is wrong
-            main = page.locator("[data-testid='stMain']")
-            main.get_by_label("用户名").fill("hj")
-            main.get_by_label("密码").fill(PASSWORD)
-            main.get_by_role("button", name="登录").click()
+            fill_sign_in(page, "hj", PASSWORD)
             page.get_by_text(expected).first.wait_for()
             wait_for_app(page)
         text = page.locator("[data-testid='stApp']").inner_text()
@@ -137,10 +124,7 @@ def test_the_uploader_speaks_chinese_and_refuses_a_big_file_in_chinese(page, str
     url = streamlit_server(APP, env={"XZMAP_STORE": str(path), "XZMAP_UPLOAD_MB": "1"})
     page.goto(url + "/import")
     wait_for_app(page)
-    main = page.locator("[data-testid='stMain']")
-    main.get_by_label("用户名").fill("管理员")
-    main.get_by_label("密码").fill(PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    fill_sign_in(page, "管理员", PASSWORD)
     uploader = page.locator('[data-testid="stFileUploader"]')
     uploader.get_by_text("上传", exact=True).wait_for()
     words = uploader.inner_text()

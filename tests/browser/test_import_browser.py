@@ -13,6 +13,7 @@ from loaders.store import Filter, GeoPackageStore, initialise
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "loaders"))
 import import_files
+from browserkit import fill_sign_in
 
 APP = "dashboard/app.py"
 PASSWORD = "password-123"
@@ -31,10 +32,7 @@ def server(browser, streamlit_server, tmp_path_factory):
 
 
 def sign_in(page, wait_for_app, name: str = "admin") -> None:
-    main = page.locator('[data-testid="stMain"]')  # the page's own form, not the sidebar's account box
-    main.get_by_label("用户名").fill(name)
-    main.get_by_label("密码").fill(PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    fill_sign_in(page, name, PASSWORD)
     wait_for_app(page)
 
 

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browserkit import fill_sign_in
 
 from loaders import auth, config
 from loaders.store import GeoPackageStore, initialise
@@ -147,10 +148,7 @@ def _sign_in(page, server, name, wait_for_app) -> str:
     wait_for_app(page)
     page.get_by_text(ASKS).wait_for()
     _sidebar(page, False)
-    main = page.locator("[data-testid='stMain']")
-    main.get_by_label("用户名").fill(name)
-    main.get_by_label("密码").fill(PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    fill_sign_in(page, name, PASSWORD)
     page.get_by_text(SIGNED_IN).wait_for()
     return _wait_cookie(page, True)["value"]
 

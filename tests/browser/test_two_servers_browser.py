@@ -3,19 +3,15 @@ through server A shows on server B's pages and on B's 大屏 within one refresh 
 the data version kept in the database."""
 from __future__ import annotations
 
-import re
-
 import pytest
+from browserkit import change_status_on_the_map, fill_sign_in
 
 from loaders import auth, config, model
 from loaders.filters import Filter
 from loaders.store import initialise, open_store
 
 APP = "dashboard/app.py"
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 PASSWORD = "admin-password-1"
-XY_OF = """([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);
-    const box = window.map.getContainer().getBoundingClientRect(); return [p.x + box.left, p.y + box.top]; }"""
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +30,7 @@ def servers(browser, streamlit_server, postgres_server):
 def _sign_in(page, base, wait_for_app):
     page.goto(base + "/edit")
     wait_for_app(page)
-    main = page.locator("[data-testid='stMain']")
-    main.get_by_label("用户名").fill("管理员")
-    main.get_by_label("密码").fill(PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    fill_sign_in(page, "管理员", PASSWORD)
     page.get_by_text("可修改全区所有点位").wait_for()
 
 
@@ -61,19 +54,7 @@ def test_an_edit_through_a_shows_on_b_and_its_meeting_screen(page, browser, serv
     # The edit, through A's pages.
     _sign_in(page, servers["a"], wait_for_app)
     frame = map_frame(page)
-    frame.evaluate("([lat, lng]) => { window.map.setView([lat, lng], 17, {animate: false}); }",
-                   [float(record["lat"]), float(record["lon"])])
-    page.wait_for_timeout(400)
-    x, y = frame.evaluate(XY_OF, [float(record["lat"]), float(record["lon"])])
-    box = page.locator(MAP_IFRAME).bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
-    side = page.locator(".st-key-edit_side")
-    side.get_by_text(record["name"]).first.wait_for()
-    wait_for_app(page)
-    side.get_by_label("状态 *").click()
-    page.get_by_role("option", name=re.compile("^已解决")).click()
-    side.get_by_role("button", name="保存修改").click()
-    page.get_by_text("已保存").wait_for()
+    change_status_on_the_map(page, frame, record, "已解决", wait_for_app)
     assert store.point(record["id"])["status"] == model.ISSUE_RESOLVED
 
     # B's 大屏 refreshes by itself (every 3 s) and counts it; B's page shows it on its next run.

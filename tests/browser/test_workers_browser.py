@@ -20,11 +20,9 @@ from tools import serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "loaders"))
 import import_files
+from browserkit import change_status_on_the_map, fill_sign_in
 
 PASSWORD = "workers-password-1"
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-XY_OF = """([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);
-    const box = window.map.getContainer().getBoundingClientRect(); return [p.x + box.left, p.y + box.top]; }"""
 LINE = re.compile(r'"(?P<request>[^"]*)" (?P<status>\d+) \d+ upstream=(?P<upstream>\S+) route=(?P<route>[0-9a-f]+)')
 
 
@@ -70,10 +68,7 @@ def route_of(context) -> str:
 
 
 def _sign_in(page, wait_for_app):
-    main = page.locator("[data-testid='stMain']")  # the page's own form, not the sidebar's account box
-    main.get_by_label("用户名").fill("管理员")
-    main.get_by_label("密码").fill(PASSWORD)
-    main.get_by_role("button", name="登录").click()
+    fill_sign_in(page, "管理员", PASSWORD)
     wait_for_app(page)
 
 
@@ -104,19 +99,7 @@ def test_import_and_edit_through_nginx_stay_on_one_worker(page, browser, cluster
     page.get_by_text("可修改全区所有点位").wait_for()
     record = store.points(Filter(kinds=("issue",), statuses=("协商中",))).iloc[0]
     frame = map_frame(page)
-    frame.evaluate("([lat, lng]) => { window.map.setView([lat, lng], 17, {animate: false}); }",
-                   [float(record["lat"]), float(record["lon"])])
-    page.wait_for_timeout(400)
-    x, y = frame.evaluate(XY_OF, [float(record["lat"]), float(record["lon"])])
-    box = page.locator(MAP_IFRAME).bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
-    side = page.locator(".st-key-edit_side")
-    side.get_by_text(record["name"]).first.wait_for()
-    wait_for_app(page)
-    side.get_by_label("状态 *").click()
-    page.get_by_role("option", name=re.compile("^已解决")).click()
-    side.get_by_role("button", name="保存修改").click()
-    page.get_by_text("已保存").wait_for()
+    change_status_on_the_map(page, frame, record, "已解决", wait_for_app)
     after = store.point(record["id"])
     assert after["status"] == model.ISSUE_RESOLVED and after["updated_by"] == "管理员"
     screenshot(page, "workers_edit.png")

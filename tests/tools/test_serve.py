@@ -9,11 +9,11 @@ import socket
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tools import serve
+from tools.pgserver import _alive  # running, not a zombie
 
 
 @pytest.fixture
@@ -65,14 +65,6 @@ def test_a_taken_port_is_said_in_chinese(nginx, capsys):
         assert serve.main(["--workers", "2", "--port", str(port)]) == 1
     assert f"端口 {port} 已被占用" in capsys.readouterr().err
     assert not (serve.REPO / "var" / "run" / f"serve-{port}").exists()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def test_a_dead_worker_is_restarted_and_nothing_outlives_the_cluster(nginx, tmp_path, capsys):
