@@ -61,7 +61,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from browserkit import fill_sign_in
 from playwright.sync_api import Error as PlaywrightError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -423,7 +422,10 @@ def _screenshot(page, name: str, full_page: bool = True) -> Path:
 
 @pytest.fixture(scope="session")
 def sign_in():
-    """``sign_in(page, name, password)``: fill the page's own sign-in form and press 登录 (tests/browser/signin.py)."""
+    """``sign_in(page, name, password)``: fill the page's own sign-in form and press 登录 (tests/browser/browserkit.py;
+    imported here, not at the top: benchmarks/browser.py loads this file outside pytest)."""
+    from browserkit import fill_sign_in
+
     return fill_sign_in
 
 
