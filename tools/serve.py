@@ -282,14 +282,31 @@ def cluster(workers: int, port: int | None = None, env: dict[str, str] | None = 
         running.stop()
 
 
+WORKERS_PER_CORE = 4  # more workers than cores serve no faster; this many is surely a typo (WORKERS=200)
+
+
+def max_workers() -> int:
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
+def _count(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"工作进程数应为整数，而不是 {text!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.serve", description="多个看板进程，前面一个 nginx")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="工作进程数（默认：CPU 核数）")
+    parser.add_argument("--workers", type=_count, default=os.cpu_count() or 1, help="工作进程数（默认：CPU 核数）")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8501)
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers 至少为 1")
+    if args.workers > max_workers():
+        parser.error(f"--workers 最多为 {max_workers()}（CPU 核数的 {WORKERS_PER_CORE} 倍）：每个工作进程占用约 150 MB "
+                     "以上内存、启动时占满一个核，多于核数并不更快")
 
     def stop_on_term(signum, frame):
         raise KeyboardInterrupt

@@ -57,6 +57,17 @@ def test_without_nginx_it_says_what_to_install(monkeypatch, capsys, tmp_path):
     assert not (serve.REPO / "var" / "run" / f"serve-{port}").exists()  # nothing started, nothing written
 
 
+@pytest.mark.parametrize("workers", ["abc", "0", "-1", "100000"])
+def test_a_worker_count_that_cannot_be_meant_is_refused_in_chinese_before_anything_starts(workers, monkeypatch,
+                                                                                             capsys):
+    monkeypatch.setattr(serve, "prepare", lambda *a, **k: pytest.fail("nothing may start"))
+    with pytest.raises(SystemExit) as stop:
+        serve.main(["--workers", workers, "--port", str(serve.free_port())])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err
+    assert "--workers" in error and ("整数" in error or "至少为 1" in error or "最多为" in error)
+
+
 def test_a_taken_port_is_said_in_chinese(nginx, capsys):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
