@@ -315,7 +315,10 @@ def _workers(count: int):
     def serve(location: str):
         from tools.serve import cluster
 
-        with cluster(count, env={"XZMAP_STORE": location}) as running:
+        # In a temporary folder: a run folder per cell under var/run/ (serve-<random port>) would pile up with every
+        # `make test` and `make bench`.
+        with tempfile.TemporaryDirectory(prefix="xz-load-serve-") as folder, \
+                cluster(count, env={"XZMAP_STORE": location}, directory=Path(folder) / "run") as running:
             yield running.url, running.pids
     return serve
 

@@ -70,14 +70,19 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def upload_mb() -> int:
-    """Streamlit's hard cap on uploads (.streamlit/config.toml, server.maxUploadSize; 200 is Streamlit's default)."""
+def upload_mb(env: dict[str, str] | None = None) -> int:
+    """Streamlit's hard cap on uploads as the workers see it: STREAMLIT_SERVER_MAX_UPLOAD_SIZE in their environment
+    (Streamlit lets it override the file), else .streamlit/config.toml's server.maxUploadSize (200 is Streamlit's
+    default)."""
+    raw = (os.environ if env is None else env).get("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "").strip()
+    if raw.isdigit():
+        return int(raw)
     config = REPO / ".streamlit" / "config.toml"
     settings = tomllib.loads(config.read_text(encoding="utf-8")) if config.exists() else {}
     return int(settings.get("server", {}).get("maxUploadSize", 200))
 
 
-def nginx_config(directory: Path, host: str, port: int, upstreams: list[int]) -> str:
+def nginx_config(directory: Path, host: str, port: int, upstreams: list[int], upload: int | None = None) -> str:
     """The whole nginx.conf of a run: every path inside `directory`, nginx in the foreground."""
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     servers = "\n".join(f"        server 127.0.0.1:{p};" for p in upstreams)
@@ -111,7 +116,7 @@ http {{
 
     server {{
         listen {listen};
-        client_max_body_size {upload_mb() + 1}m;  # Streamlit's server.maxUploadSize, plus the multipart envelope
+        client_max_body_size {(upload or upload_mb()) + 1}m;  # Streamlit's server.maxUploadSize, plus the multipart envelope
         add_header Set-Cookie "xz_route=$xz_route; Path=/; HttpOnly; SameSite=Lax" always;
         location / {{
             proxy_pass http://xzmap;
@@ -220,7 +225,8 @@ class Cluster:
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):  # also makes the run folder
             (self.directory / "temp" / kind).mkdir(parents=True, exist_ok=True)
         config = self.directory / "nginx.conf"
-        config.write_text(nginx_config(self.directory, self.host, self.port, self.upstreams), encoding="utf-8")
+        config.write_text(nginx_config(self.directory, self.host, self.port, self.upstreams,
+                                       upload_mb(self.env)), encoding="utf-8")
         check = subprocess.run([nginx, "-t", "-q", "-p", str(self.directory), "-c", str(config)],
                                capture_output=True, text=True, check=False)
         if check.returncode:
@@ -282,14 +288,31 @@ def cluster(workers: int, port: int | None = None, env: dict[str, str] | None = 
         running.stop()
 
 
+WORKERS_PER_CORE = 4  # more workers than cores serve no faster; this many is surely a typo (WORKERS=200)
+
+
+def max_workers() -> int:
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
+def _count(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"工作进程数应为整数，而不是 {text!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.serve", description="多个看板进程，前面一个 nginx")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="工作进程数（默认：CPU 核数）")
+    parser.add_argument("--workers", type=_count, default=os.cpu_count() or 1, help="工作进程数（默认：CPU 核数）")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8501)
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers 至少为 1")
+    if args.workers > max_workers():
+        parser.error(f"--workers 最多为 {max_workers()}（CPU 核数的 {WORKERS_PER_CORE} 倍）：每个工作进程占用约 150 MB "
+                     "以上内存、启动时占满一个核，多于核数并不更快")
 
     def stop_on_term(signum, frame):
         raise KeyboardInterrupt

@@ -138,18 +138,21 @@ def render(kind: str | None = None) -> None:
 
     geography = data.map_geography(provider.gcj02)
     map_view = _map_view(state, units, provider, geography, view)
+    in_view = bool(selected) and bool((view.points["id"] == selected).any())
+    # Only a point the map shows is highlighted: any other id (filtered out, deleted, made up in a URL) draws the same
+    # map as none, so it shares that frame instead of building and caching one more.
+    highlight = selected if in_view else None
 
     def build():
         base_map = mapview.build_base_map(provider, geography, (kind,) if kind else tuple(model.KINDS))
         groups = [mapview.selection_layer(geography, units.areas_of(state.unit_codes))]
-        return base_map, groups + mapview.point_groups(view.parts, gcj02=provider.gcj02, highlight_id=selected)
+        return base_map, groups + mapview.point_groups(view.parts, gcj02=provider.gcj02, highlight_id=highlight)
 
     map_column, detail_column = st.columns([2.6, 1], gap="medium")
     with map_column:
-        result = mapview.show_cached(("layer", provider.key, kind, view.key, selected), build, map_view)
+        result = mapview.show_cached(("layer", provider.key, kind, view.key, highlight), build, map_view)
         st.caption(f"{mapview.NOTE}。底图：{provider.label}，{provider.attribution}。"
                    "点击乡镇范围只看该乡镇，点击点位查看详情。")
-    in_view = bool(selected) and bool((view.points["id"] == selected).any())
     with detail_column:
         detail.panel(selected, short_names, in_view)
     _handle_click(result, state, view, units)

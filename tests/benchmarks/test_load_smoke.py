@@ -22,6 +22,8 @@ def nginx():
 
 
 def test_today_ours_and_two_workers_are_measured_side_by_side(nginx, tmp_path, capsys):
+    runs = load.ROOT / "var" / "run"
+    before = set(runs.glob("serve-*"))
     result = load.matrix([3], 6, workers=2, points=600, saturation_sessions=4, saturation_seconds=4, warm_up=3,
                          log=lambda line: None)
     setups = [row["setup"] for row in result["rows"]]
@@ -31,6 +33,7 @@ def test_today_ours_and_two_workers_are_measured_side_by_side(nginx, tmp_path, c
     today = [f"today ({load.BASELINE[:7]})"] if in_history else []
     assert [s.split(",")[0] for s in dict.fromkeys(setups)] == [*today, "ours", "ours"]
     assert "2 processes + nginx" in setups[-1]
+    assert set(runs.glob("serve-*")) == before  # the workers' run folders were temporary
     for row in result["rows"]:
         assert row["errors"] == 0, row["error_samples"]
         assert row["every_session_answered"] and row["reruns"] > 0

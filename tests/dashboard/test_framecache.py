@@ -113,3 +113,30 @@ def test_meeting_screens_showing_the_same_data_share_one_map_build(store, store_
     Editor(store, User("staff", "admin")).update(issue["id"], {"status": model.ISSUE_RESOLVED}, int(issue["version"]))
     screen()  # new data: a new frame
     assert builds["n"] == 2
+
+
+def test_an_id_the_map_does_not_show_shares_the_plain_frame(store, store_path, builds):
+    def run(point: str, page: str | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params["point"] = point
+        at.run()
+        if page:
+            at.switch_page(page)
+            at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    AppTest.from_file(APP, default_timeout=60).run()
+    assert builds["n"] == 1
+    for made_up in ("P-nope-1", "P-nope-2"):  # ids from a hand-made URL: the plain overview, no build
+        assert all(p["highlight"] is None for p in payloads(map_args(run(made_up))))
+    assert builds["n"] == 1
+    well = store.points(Filter(kinds=("well",))).iloc[0]["id"]
+    issues = run(well, "views/issues.py")  # highlighted on the overview (a build), not on 问题点
+    assert all(p["highlight"] is None for p in payloads(map_args(issues)))
+    assert builds["n"] == 3
+    plain = AppTest.from_file(APP, default_timeout=60)
+    plain.run()
+    plain.switch_page("views/issues.py")
+    plain.run()
+    assert builds["n"] == 3  # the 问题点 frame the well's link got is the plain one

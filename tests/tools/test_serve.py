@@ -47,6 +47,16 @@ def test_the_config_passes_nginx_t_and_pins_by_cookie(nginx, tmp_path):
     assert len(paths) == 7 and all(path.startswith(str(tmp_path)) for path in paths)
 
 
+def test_nginx_lets_through_what_the_workers_accept_when_the_environment_raises_the_cap(monkeypatch, tmp_path):
+    """STREAMLIT_SERVER_MAX_UPLOAD_SIZE overrides config.toml for the workers (and the import page's limit follows
+    it); nginx must not answer a file they would take with its own 413."""
+    monkeypatch.delenv("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", raising=False)
+    running = serve.prepare(2, env={"STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "120"}, directory=tmp_path)
+    assert serve.upload_mb(running.env) == 120 and serve.upload_mb() == 50
+    text = serve.nginx_config(tmp_path, "127.0.0.1", running.port, running.upstreams, serve.upload_mb(running.env))
+    assert "client_max_body_size 121m;" in text
+
+
 def test_without_nginx_it_says_what_to_install(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without nginx, and no look in /usr/sbin either
     monkeypatch.setattr(serve, "SBIN", ())
@@ -55,6 +65,17 @@ def test_without_nginx_it_says_what_to_install(monkeypatch, capsys, tmp_path):
     error = capsys.readouterr().err
     assert "没有找到 nginx" in error and "apt-get install nginx-light" in error
     assert not (serve.REPO / "var" / "run" / f"serve-{port}").exists()  # nothing started, nothing written
+
+
+@pytest.mark.parametrize("workers", ["abc", "0", "-1", "100000"])
+def test_a_worker_count_that_cannot_be_meant_is_refused_in_chinese_before_anything_starts(workers, monkeypatch,
+                                                                                             capsys):
+    monkeypatch.setattr(serve, "prepare", lambda *a, **k: pytest.fail("nothing may start"))
+    with pytest.raises(SystemExit) as stop:
+        serve.main(["--workers", workers, "--port", str(serve.free_port())])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err
+    assert "--workers" in error and ("整数" in error or "至少为 1" in error or "最多为" in error)
 
 
 def test_a_taken_port_is_said_in_chinese(nginx, capsys):
