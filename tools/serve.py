@@ -85,7 +85,9 @@ def upload_mb(env: dict[str, str] | None = None) -> int:
 def nginx_config(directory: Path, host: str, port: int, upstreams: list[int], upload: int | None = None) -> str:
     """The whole nginx.conf of a run: every path inside `directory`, nginx in the foreground."""
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    servers = "\n".join(f"        server 127.0.0.1:{p};" for p in upstreams)
+    # max_fails=0: a worker is never taken out of the hash, so a browser is never moved to another worker that would
+    # then hold its websocket while its uploads and sign-in follow the cookie back to the restarted one.
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in upstreams)
     temp = "\n".join(f"    {kind}_temp_path {directory}/temp/{kind};"
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     return f"""# Written by tools/serve.py for this run; changes are lost at the next start.
@@ -120,6 +122,9 @@ http {{
         add_header Set-Cookie "xz_route=$xz_route; Path=/; HttpOnly; SameSite=Lax" always;
         location / {{
             proxy_pass http://xzmap;
+            # While its worker restarts (a few seconds), a browser's requests fail and Streamlit's page shows that it
+            # is reconnecting, rather than being answered by a worker that does not know its session.
+            proxy_next_upstream off;
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;  # Streamlit talks over a websocket
             proxy_set_header Connection $connection_upgrade;

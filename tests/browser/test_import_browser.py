@@ -168,8 +168,10 @@ def test_the_import_page_offers_the_swap_in_chinese_and_lists_problems_on_a_phon
     page.get_by_role("button", name="交换这些行的经纬度").click()
     wait_for_app(page)
     page.get_by_text("已交换第 4 行的经纬度（尚未写入）").wait_for()
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text="有误行")
-    assert metric.locator('[data-testid="stMetricValue"]').inner_text() == "1"
+    # One 有误行 card reading 1 (polled: under load the card of the run before can linger beside the new one).
+    page.wait_for_function("""() => {
+        const cards = [...document.querySelectorAll('[data-testid="stMetric"]')].filter(e => e.innerText.includes('有误行'));
+        return cards.length === 1 && cards[0].querySelector('[data-testid="stMetricValue"]').innerText.trim() === '1'; }""")
     assert store.data_version() == version and len(store.points(Filter())) == before  # nothing written yet
     page.get_by_role("button", name="仅导入有效行（3）").click()
     wait_for_app(page)

@@ -37,7 +37,7 @@ def test_the_config_passes_nginx_t_and_pins_by_cookie(nginx, tmp_path):
                            capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr
     assert "hash $xz_route consistent;" in text and "ip_hash" not in text
-    assert all(f"server 127.0.0.1:{p};" in text for p in upstreams)
+    assert all(f"server 127.0.0.1:{p} max_fails=0;" in text for p in upstreams)
     assert 'add_header Set-Cookie "xz_route=$xz_route; Path=/; HttpOnly; SameSite=Lax" always;' in text
     assert "proxy_set_header Host $http_host;" in text  # with the port: the sign-in route compares it with Origin
     assert "$upstream_addr" in text and "route=$xz_route" in text
@@ -113,3 +113,43 @@ def _healthy(url: str) -> bool:
             return answer.status == 200
     except OSError:
         return False
+
+
+def _get(url: str, route: str) -> int:
+    request = urllib.request.Request(url + "/_stcore/health", headers={"Cookie": f"xz_route={route}"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+def _last_upstream(access_log, route: str) -> str:
+    time.sleep(0.2)  # nginx writes the line when the request ends
+    lines = [line for line in access_log.read_text().splitlines() if f"route={route}" in line]
+    return re.search(r"upstream=(\S+)", lines[-1]).group(1)
+
+
+def test_a_browser_waits_for_its_own_worker_to_come_back_and_is_never_moved_to_another(nginx, tmp_path):
+    """Moved to another worker, a browser's websocket would live there while its uploads and sign-in followed the
+    cookie back to the restarted worker, which does not know its session (found by the attack review)."""
+    app = tmp_path / "tiny.py"
+    app.write_text("import streamlit as st\n\nst.write('hello')\n")
+    route = "0123456789abcdef0123456789abcdef"
+    with serve.cluster(2, app=app, directory=tmp_path / "run") as running:
+        assert _get(running.url, route) == 200
+        home = _last_upstream(running.access_log, route)
+        index = running.upstreams.index(int(home.rsplit(":", 1)[1]))
+        os.kill(running.pids[index], signal.SIGKILL)
+        answers = []
+        deadline = time.monotonic() + 60
+        while not answers or answers[-1] != 200:
+            assert time.monotonic() < deadline, "the worker did not come back"
+            answers.append(_get(running.url, route))
+            time.sleep(0.2)
+        served_by = {m.group(1) for m in re.finditer(rf"upstream=(\S+) route={route}", running.access_log.read_text())
+                     if m.group(1) != "-"}
+    assert 502 in answers  # while it restarted, the other worker did not answer for it
+    assert served_by == {home}
