@@ -8,7 +8,7 @@ read-only), so a rerun with an unchanged filter costs only `data_version()` quer
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import astuple, dataclass, fields, replace
+from dataclasses import astuple, dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -63,15 +63,16 @@ class View:
     sample_count: int
     parts: dict[str, pd.DataFrame]  # kind -> its points (one map layer each), in model order
     # What the view was made from (store, data version, filter, day): a key for caches of what is drawn from it,
-    # so that every session showing the same view shares the map's frame, the chart and the tables.
-    key: tuple = ()
+    # so that every session showing the same view shares the map's frame, the chart and the tables. Required: two
+    # views with one key would share each other's drawings.
+    key: tuple
 
     @property
     def total(self) -> int:
         return len(self.points)
 
 
-def _view(points: pd.DataFrame) -> View:
+def _view(points: pd.DataFrame, key: tuple) -> View:
     # Most recently updated first, once per cached view: tables and lists read from the top.
     points = points.sort_values("updated_at", ascending=False, kind="stable").reset_index(drop=True)
     by_kind = points.groupby("kind").size().to_dict() if len(points) else {}
@@ -91,7 +92,7 @@ def _view(points: pd.DataFrame) -> View:
             if mask.any():
                 parts[kind] = points[mask].reset_index(drop=True)
     sample_count = int(points["sample"].sum()) if len(points) else 0
-    return View(points, by_kind, by_stage, by_status, unit_stage, sample_count, parts)
+    return View(points, by_kind, by_stage, by_status, unit_stage, sample_count, parts, key)
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
@@ -99,7 +100,7 @@ def _filtered(path: str, data_version: int, key: tuple, today: dt.date) -> View:
     points = _store(path).points(_filter_from_key(key), columns=VIEW_COLUMNS).reset_index(drop=True)
     events, limits = _timing(path, data_version)
     points["overdue_days"] = overdue_days(points, events, limits, today)
-    return replace(_view(points), key=(path, data_version, key, today))
+    return _view(points, (path, data_version, key, today))
 
 
 def filtered(where: Filter) -> View:
