@@ -21,10 +21,12 @@ _spec = importlib.util.spec_from_file_location("xz_browser_conftest", ROOT / "te
 fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fixtures)
 
+# Points the map shows: one per point marker, a cluster's count for a cluster (static/points.js, dense views).
 COUNT_JS = """() => Array.from(document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')).map(f => {
   const w = f.contentWindow; if (!w || !w.map_div || !w.map_div._layers) return -1;
   let n = 0; for (const l of Object.values(w.map_div._layers))
-    if (l.feature && l.feature.properties && 'i' in l.feature.properties) n++;
+    if (l._xzCluster) n += l._xzCount;
+    else if (l.feature && l.feature.properties && 'i' in l.feature.properties) n++;
   return n; })"""
 DRAWN_JS = f"""([expected, idle]) => {{
   if (!document.querySelector(idle)) return false;

@@ -63,6 +63,7 @@ _FONTAWESOME = "@fortawesome/fontawesome-free"
 _AWESOME_MARKERS = "drmonty-leaflet-awesome-markers"
 _MARKERCLUSTER = "leaflet.markercluster"
 _GESTURES = "leaflet-gesture-handling"
+_SUPERCLUSTER = "supercluster"
 
 VENDOR_FILES: tuple[VendorFile, ...] = (
     # Leaflet 1.9.3 (the version folium 0.20 references)
@@ -128,6 +129,10 @@ VENDOR_FILES: tuple[VendorFile, ...] = (
                "gesture-handling/leaflet-gesture-handling.min.css"),
     VendorFile("gesture_handling_license", _GESTURES,
                "leaflet-gesture-handling/LICENSE", "gesture-handling/LICENSE"),
+    # supercluster 9.1.0 (its UMD build bundles kdbush 4): clusters of dense views, in static/points.js
+    VendorFile("supercluster", _SUPERCLUSTER, "supercluster/dist/supercluster.min.js",
+               "supercluster/supercluster.min.js"),
+    VendorFile("supercluster_license", _SUPERCLUSTER, "supercluster/LICENSE", "supercluster/LICENSE"),
 )
 
 #: Our own files in dashboard/static/ (committed, not third-party).

@@ -33,7 +33,7 @@ from .components.safe import html_text
 from .data import MapGeography
 from .folium_runtime import lean_assets
 from .folium_runtime import prepare as prepare_maps
-from .pointlayer import KIND_SHAPES, OVERDUE_COLOR, STAGE_COLORS, js_literal, points_layer
+from .pointlayer import KIND_SHAPES, OVERDUE_COLOR, STAGE_COLORS, dense, js_literal, points_layer
 
 MAP_HEIGHT = 600  # st_folium's frame height before the page's CSS (FRAME_CSS) sizes it to the window
 MAP_WIDTH_GUESS = 700  # for choosing a zoom that fits a box; the real width follows the column
@@ -183,6 +183,7 @@ CSS = """<style>
 .xz-legend b { display: block; margin-bottom: 2px; }
 .xz-legend .xz-row { display: flex; align-items: center; gap: 6px; }
 .xz-legend svg { flex: none; }
+.xz-legend .xz-cluster-row { max-width: 170px; align-items: flex-start; }
 .xz-note { font-size: 11px; color: #555; max-width: 260px; }
 </style>"""
 
@@ -215,7 +216,22 @@ OVERDUE_SVG = (f'<svg width="14" height="14" viewBox="0 0 14 14"><circle cx="7" 
                f'stroke-dasharray="2.4 1.6"/></svg>')
 
 
-def legend_html(kinds: tuple[str, ...]) -> str:
+CLUSTER_LABEL = "聚合：数字为点位数，色环为各阶段占比，红虚线为逾期占比；点击放大"
+
+
+def cluster_svg(size: int = 14) -> str:
+    """The legend's sample of a cluster: a ring in the stages' colours, a quarter each, from 12 o'clock."""
+    c, r = size / 2, size / 2 - 2.5
+    arc = 2 * math.pi * r / len(model.STAGES)
+    rings = "".join(
+        f'<circle cx="{c}" cy="{c}" r="{r}" fill="none" stroke="{STAGE_COLORS[stage]}" stroke-width="4" '
+        f'stroke-dasharray="{arc:.2f} {2 * math.pi * r:.2f}" stroke-dashoffset="{-arc * n:.2f}" '
+        f'transform="rotate(-90 {c} {c})"/>' for n, stage in enumerate(model.STAGES))
+    return f'<svg width="{size}" height="{size}" viewBox="0 0 {size} {size}">{rings}</svg>'
+
+
+def legend_html(kinds: tuple[str, ...], clustered: bool = False) -> str:
+    """Shapes by kind, colours by stage, the overdue ring; with `clustered`, what a cluster's ring says."""
     rows = ["<b>图例</b>"]
     for kind in kinds:
         rows.append(f'<div class="xz-row">{_shape_svg(KIND_SHAPES[kind], "#5b6b7d")}'
@@ -223,6 +239,8 @@ def legend_html(kinds: tuple[str, ...]) -> str:
     for stage in model.STAGES:
         rows.append(f'<div class="xz-row">{_shape_svg("circle", STAGE_COLORS[stage])}{html_text(stage)}</div>')
     rows.append(f'<div class="xz-row">{OVERDUE_SVG}{html_text(OVERDUE_LABEL)}</div>')
+    if clustered:
+        rows.append(f'<div class="xz-row xz-cluster-row">{cluster_svg()}{html_text(CLUSTER_LABEL)}</div>')
     rows.append(f'<div class="xz-row"><svg width="14" height="14"><rect x="1" y="1" width="12" height="12" '
                 f'fill="{OUTSIDE_FILL}" stroke="#9aa0a6" stroke-dasharray="3 2"/></svg>不在17个单元内</div>')
     return "".join(rows)
@@ -364,11 +382,16 @@ def selection_layer(geography: MapGeography, area_codes: Iterable[str], name: st
     return group
 
 
-def point_groups(parts: dict[str, pd.DataFrame], *, gcj02: bool, highlight_id: str | None) -> list[folium.FeatureGroup]:
-    """One compact layer per kind, named with its count (the layer control shows them)."""
+def point_groups(points: pd.DataFrame, parts: dict[str, pd.DataFrame], *, gcj02: bool,
+                 highlight_id: str | None) -> list[folium.FeatureGroup]:
+    """One compact layer per kind, named with its count (the layer control shows them); a view too dense for a
+    marker per point (`pointlayer.dense`) is one layer of every kind, clustered where symbols would overlap."""
+    if dense(points):
+        return [points_layer(points, name=f"点位（{len(points):,}）", gcj02=gcj02,
+                             highlight_id=highlight_id, shared_renderer=True, clustered=True)]
     groups = []
     for kind, frame in parts.items():
-        groups.append(points_layer(frame, name=f"{model.kind_label(kind)}（{len(frame)}）", gcj02=gcj02,
+        groups.append(points_layer(frame, name=f"{model.kind_label(kind)}（{len(frame):,}）", gcj02=gcj02,
                                    highlight_id=highlight_id, shared_renderer=True))
     return groups
 

@@ -11,7 +11,7 @@ import streamlit as st
 from loaders import coords
 
 from .. import basemaps, data, mapview
-from ..pointlayer import clicked_row
+from ..pointlayer import clicked_id
 from .coordinput import CENTER_REQUEST, Position
 
 KEY = "xz_edit_map"
@@ -71,7 +71,7 @@ def show(provider: basemaps.BaseMap, view: data.View, selected: str | None, cand
          record: dict | None, moving: bool) -> dict:
     geography = data.map_geography(provider.gcj02)
     base_map = mapview.build_base_map(provider, geography)
-    groups = mapview.point_groups(view.parts, gcj02=provider.gcj02, highlight_id=selected)
+    groups = mapview.point_groups(view.points, view.parts, gcj02=provider.gcj02, highlight_id=selected)
     moving_from = (record["lon"], record["lat"]) if moving and record else None
     groups.append(candidate_layer(candidate, provider.gcj02, moving_from))
     return mapview.show(base_map, groups, view_for(provider, geography), key=KEY, returned=RETURNED)
@@ -97,8 +97,4 @@ def new_click(result: dict) -> tuple[str, dict | None]:
 
 
 def point_at(view: data.View, drawing: dict) -> str | None:
-    for frame in view.parts.values():
-        row = clicked_row(frame, drawing)
-        if row is not None:
-            return str(frame["id"].iloc[row])
-    return None
+    return clicked_id([view.points, *view.parts.values()], drawing)

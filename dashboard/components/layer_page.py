@@ -12,7 +12,7 @@ from loaders.filters import Filter
 from loaders.units import Units
 
 from .. import basemaps, data, mapview
-from ..pointlayer import clicked_row
+from ..pointlayer import clicked_id, dense
 from . import (
     banner,
     briefing,
@@ -105,14 +105,10 @@ def _handle_click(result: dict, state: Filter, view: data.View, units: Units) ->
         else:
             st.toast(f"{md_text(units.short(code, properties.get('short_name', '')))}不在一线协商网络的 17 个乡镇（街道）内。")
         return
-    for frame in view.parts.values():
-        row = clicked_row(frame, drawing)
-        if row is not None:
-            point_id = str(frame["id"].iloc[row])
-            if ss.get(selection.SELECTED) != point_id:
-                selection.select(point_id)
-                st.rerun()
-            return
+    point_id = clicked_id([view.points, *view.parts.values()], drawing)
+    if point_id is not None and ss.get(selection.SELECTED) != point_id:
+        selection.select(point_id)
+        st.rerun()
 
 
 def render(kind: str | None = None) -> None:
@@ -144,9 +140,11 @@ def render(kind: str | None = None) -> None:
     highlight = selected if in_view else None
 
     def build():
-        base_map = mapview.build_base_map(provider, geography, (kind,) if kind else tuple(model.KINDS))
+        kinds = (kind,) if kind else tuple(model.KINDS)
+        legend = mapview.legend_html(kinds, clustered=dense(view.points))
+        base_map = mapview.build_base_map(provider, geography, kinds, legend=legend)
         groups = [mapview.selection_layer(geography, units.areas_of(state.unit_codes))]
-        return base_map, groups + mapview.point_groups(view.parts, gcj02=provider.gcj02, highlight_id=highlight)
+        return base_map, groups + mapview.point_groups(view.points, view.parts, gcj02=provider.gcj02, highlight_id=highlight)
 
     map_column, detail_column = st.columns([2.6, 1], gap="medium")
     with map_column:

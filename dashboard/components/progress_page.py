@@ -171,6 +171,6 @@ def _time_map_body(state, days: list[dt.date], ticking: bool) -> None:
     base_map = mapview.build_base_map(provider, geography, tuple(state.kinds or model.KINDS))
     parts = {kind: then[then["kind"] == kind].reset_index(drop=True) for kind in model.KINDS
              if (then["kind"] == kind).any()}
-    groups = mapview.point_groups(parts, gcj02=provider.gcj02, highlight_id=None)
+    groups = mapview.point_groups(then, parts, gcj02=provider.gcj02, highlight_id=None)
     box = mapview.towns_box(geography, data.units(), state.unit_codes)
     mapview.show(base_map, groups, mapview.view_for_bounds(box), key="xz_progress_map", returned=[])

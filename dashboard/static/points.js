@@ -11,6 +11,13 @@
  * click goes to the *nearest* point within reach, and a finger reaches further than a mouse: a tap within TOUCH_REACH
  * pixels of a point (a 44 px target) selects it, even where points are 15 px apart. A click or tap reaching no point
  * goes on as before (to a town area, or to the map itself: the edit page places a point there).
+ *
+ * Dense views (pointlayer.encode_clustered: more points than one frame can show as symbols) arrive as base64 typed
+ * arrays and are clustered with supercluster: where symbols would overlap, one ring split by stage (待办 red from
+ * 12 o'clock, clockwise in the stages' order) with the count inside, and a dashed red arc for the share of overdue
+ * points it holds (逾期 N in its tooltip). From `individual_zoom` on (the first zoom at which the densest frame-sized window holds few
+ * enough points, measured in Python) every point in view is drawn by itself, as above. A cluster is not a feature
+ * for streamlit-folium: clicking it zooms in to where it splits, in the browser, without a rerun.
  */
 (function () {
   "use strict";
@@ -75,10 +82,45 @@
     return best;
   }
 
-  var canvasClick = L.Canvas.prototype._onClick;
-  var canvasHover = L.Canvas.prototype._handleMouseHover;
+  // The cluster (L.XzCluster) of this canvas under `point`, the top-most one; null if none.
+  function clusterAt(renderer, point) {
+    var found = null;
+    for (var order = renderer._drawFirst; order; order = order.next) {
+      var layer = order.layer;
+      if (layer._xzCluster && layer._point && point.distanceTo(layer._point) <= layer._radius + 3) { found = layer; }
+    }
+    return found;
+  }
+
+  // Leaflet's own handlers, kept once even if this file is loaded twice.
+  var canvasClick = L.Canvas.prototype._xzLeafletClick || L.Canvas.prototype._onClick;
+  var canvasHover = L.Canvas.prototype._xzLeafletHover || L.Canvas.prototype._handleMouseHover;
+  L.Canvas.prototype._xzLeafletClick = canvasClick;
+  L.Canvas.prototype._xzLeafletHover = canvasHover;
+  var CLICKS = "click dblclick mousedown mouseup contextmenu";
+
+  // A canvas binds its click handler when it is first drawn on: one made before this file ran (the map's shared
+  // canvas, drawn on by the town areas first) still holds Leaflet's. Swap it for ours, once per canvas. (Hovering
+  // needs nothing: Leaflet looks `_handleMouseHover` up at each move.)
+  function useOurClicks(renderer) {
+    var box = renderer && renderer._container;
+    if (!box || box._xzClicks) { return; }
+    box._xzClicks = true;
+    L.DomEvent.off(box, CLICKS, canvasClick, renderer);
+    L.DomEvent.on(box, CLICKS, renderer._onClick, renderer);
+  }
   L.Canvas.include({
     _onClick: function (e) {
+      var cluster = clusterAt(this, this._map.mouseEventToLayerPoint(e));
+      if (cluster) {
+        // Not passed on: the map must not take it as a click on a town area or on the map (the edit page would
+        // place a point there). The mouse's press still reaches the map, which drags from a cluster as from anywhere.
+        if (e.type === "click" || e.type === "dblclick") {
+          L.DomEvent.stop(e);
+          if (e.type === "click" && !this._map._draggableMoved(cluster)) { cluster.zoomIn(); }
+        }
+        return;
+      }
       var hit = nearestPoint(this, this._map.mouseEventToLayerPoint(e), byTouch(e));
       if (hit && (!(e.type === "click" || e.type === "preclick") || !this._map._draggableMoved(hit))) {
         this._fireEvent([hit], e);
@@ -89,7 +131,7 @@
     // The tooltip and cursor follow the same rule (desktop reach), so the point a tooltip names is the one a click opens.
     _handleMouseHover: function (e, point) {
       if (this._mouseHoverThrottled) { return; }
-      var hit = nearestPoint(this, point, false);
+      var hit = clusterAt(this, point) || nearestPoint(this, point, false);
       if (!hit) { return canvasHover.call(this, e, point); }
       if (hit !== this._hoveredLayer) {
         this._handleMouseOut(e);
@@ -135,7 +177,218 @@
     return out;
   }
 
+  // Counts as a Chinese reader reads them (the twin of loaders.readable.count): 1,234; from 10,000 on in 万 with
+  // at most one decimal (4.5万), which fits inside a cluster.
+  function grouped(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  function countText(n, wan) {
+    if (!wan || n < 10000) { return grouped(n); }
+    return grouped(Math.round(n / 1000) / 10).replace(/\.0$/, "") + "万";
+  }
+
+  L.Canvas.include({
+    _updateXzCluster: function (layer) {
+      if (!this._drawing || layer._empty()) { return; }
+      var p = layer._point, ctx = this._ctx, r = layer._radius, o = layer.options, start = -Math.PI / 2;
+      var font = o.font, tau = Math.PI * 2;
+      ctx.save();
+      if (o.late) { // a dashed arc from 12 o'clock for the overdue share: reads without colour vision, like the
+        // dashed ring of a single overdue point; at least a quarter, so one overdue point among many is still seen
+        ctx.beginPath();
+        ctx.arc(p.x, p.y, r + 4, start, start + tau * Math.max(o.late / o.count, 0.25), false);
+        ctx.setLineDash([5, 3]);
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = o.lateColor;
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+      for (var s = 0; s < o.stages.length; s++) {
+        if (!o.stages[s]) { continue; }
+        var end = start + tau * o.stages[s] / o.count;
+        ctx.beginPath();
+        ctx.moveTo(p.x, p.y);
+        ctx.arc(p.x, p.y, r, start, end, false);
+        ctx.closePath();
+        ctx.fillStyle = o.colors[s];
+        ctx.fill();
+        start = end;
+      }
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, r * 0.64, 0, tau, false);
+      ctx.fillStyle = "#ffffff";
+      ctx.fill();
+      ctx.fillStyle = "#1f2933";
+      ctx.font = "bold " + font + "px sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText(countText(o.count, true), p.x, p.y + 0.5);
+      ctx.restore();
+    }
+  });
+
+  L.XzCluster = L.CircleMarker.extend({
+    _xzCluster: true,
+    _updatePath: function () { this._renderer._updateXzCluster(this); },
+    // Leaflet redraws the canvas only where a layer's bounds say: the dashed arc lies outside the circle.
+    _updateBounds: function () {
+      var r = this._radius + 6;
+      this._pxBounds = new L.Bounds(this._point.subtract([r, r]), this._point.add([r, r]));
+    },
+    // To where its points fill the map, and at least to where it splits.
+    zoomIn: function () {
+      var map = this._map;
+      if (!map) { return; }
+      var box = L.latLngBounds(this.options.leaves().map(function (p) { return [p[1], p[0]]; }));
+      var zoom = Math.min(Math.max(this.options.expansion(), map.getBoundsZoom(box.pad(0.1))), map.getMaxZoom());
+      map.setView(zoom > map.getZoom() + 0.5 ? box.getCenter() : this._latlng, zoom);
+    }
+  });
+
+  function bytesOf(text) {
+    var bin = window.atob(text), out = new Uint8Array(bin.length);
+    for (var k = 0; k < bin.length; k++) { out[k] = bin.charCodeAt(k); }
+    return out;
+  }
+  function typed(text, Type) {
+    var bytes = bytesOf(text);
+    return new Type(bytes.buffer, 0, bytes.byteLength / Type.BYTES_PER_ELEMENT);
+  }
+
+  function clusterTooltip(stages, o) {
+    var box = document.createElement("div"), title = document.createElement("b");
+    title.textContent = grouped(o.count) + " 个点位";
+    box.appendChild(title);
+    var parts = [];
+    for (var s = 0; s < stages.length; s++) {
+      if (o.stages[s]) { parts.push(stages[s].label + " " + grouped(o.stages[s])); }
+    }
+    var line = document.createElement("div");
+    line.textContent = parts.join(" · ");
+    box.appendChild(line);
+    if (o.late) {
+      var late = document.createElement("div");
+      late.className = "xz-late-text";
+      late.textContent = "逾期 " + grouped(o.late);
+      box.appendChild(late);
+    }
+    var hint = document.createElement("div");
+    hint.textContent = "点击放大查看";
+    box.appendChild(hint);
+    return box;
+  }
+
+  function clusteredPoints(data, options) {
+    var group = L.featureGroup(), renderer = options.sharedRenderer ? undefined : L.canvas({ padding: 0.5, tolerance: 4 });
+    var xs = typed(data.x, Int32Array), ys = typed(data.y, Int32Array), codes = typed(data.c, Uint8Array);
+    var late = data.late ? typed(data.late, Uint16Array) : new Uint16Array(codes.length);
+    var count = codes.length, radius = options.radius || 6, font = options.clusterFont || 12;
+    var lons = new Float64Array(count), lats = new Float64Array(count), features = new Array(count);
+    for (var k = 0; k < count; k++) {
+      lons[k] = data.x0 + xs[k] / data.scale;
+      lats[k] = data.y0 + ys[k] / data.scale;
+      features[k] = { type: "Feature", properties: { i: k }, geometry: { type: "Point", coordinates: [lons[k], lats[k]] } };
+    }
+    var stageOf = data.stage_of, stageCount = data.stages.length;
+    var colors = data.stages.map(function (s) { return s.color; });
+    var index = new window.Supercluster({
+      // supercluster measures its radius in a 512-unit tile; Leaflet's tiles are 256 px
+      radius: data.cluster.radius * 2, extent: 512, minPoints: 2,
+      maxZoom: Math.max(0, data.cluster.individual_zoom - 1),
+      map: function (props) {
+        var out = { l: late[props.i] ? 1 : 0 };
+        for (var s = 0; s < stageCount; s++) { out["s" + s] = 0; }
+        out["s" + stageOf[codes[props.i]]] = 1;
+        return out;
+      },
+      reduce: function (into, props) {
+        for (var s = 0; s < stageCount; s++) { into["s" + s] += props["s" + s]; }
+        into.l += props.l;
+      }
+    }).load(features);
+    var pointData = { kinds: data.kinds, code_kind: data.code_kind, statuses: data.statuses, c: codes, n: data.n };
+    var shown = [];
+
+    function single(row) {
+      var kind = data.kinds[data.code_kind[codes[row]]], at = [lats[row], lons[row]];
+      if (late[row]) {
+        var ring = L.circleMarker(at, {
+          renderer: renderer, radius: radius + 5, color: options.lateColor, weight: 2.2, dashArray: "4 3", fill: false,
+          interactive: false
+        });
+        ring._xzLate = true;
+        shown.push(ring);
+      }
+      var marker = new L.XzMarker(at, {
+        renderer: renderer, shape: kind.shape, radius: kind.shape === "star" ? radius + 2 : radius,
+        color: "#ffffff", weight: 1.2, fillColor: data.colors[codes[row]], fillOpacity: 0.92
+      });
+      marker.feature = { type: "Feature", properties: { i: row, t: data.t } };
+      marker.bindTooltip(function () { return tooltipFor(pointData, late, row); }, { sticky: true });
+      shown.push(marker);
+    }
+
+    function cluster(item) {
+      var props = item.properties, stages = [];
+      for (var s = 0; s < stageCount; s++) { stages.push(props["s" + s]); }
+      var size = props.point_count;
+      var marker = new L.XzCluster([item.geometry.coordinates[1], item.geometry.coordinates[0]], {
+        renderer: renderer, radius: Math.round(font * 1.1 + font * 0.3 * Math.log(size) / Math.LN10),
+        count: size, stages: stages, colors: colors, late: props.l, font: font,
+        lateColor: options.lateColor,
+        expansion: function () { return index.getClusterExpansionZoom(props.cluster_id); },
+        leaves: function () {
+          return index.getLeaves(props.cluster_id, Infinity).map(function (f) { return f.geometry.coordinates; });
+        }
+      });
+      marker._xzCount = size;
+      marker.bindTooltip(function (layer) { return clusterTooltip(data.stages, layer.options); }, { sticky: true });
+      shown.push(marker);
+    }
+
+    function redraw() {
+      var map = group._map;
+      if (!map) { return; }
+      for (var k = 0; k < shown.length; k++) { group.removeLayer(shown[k]); }
+      shown = [];
+      var box = map.getBounds().pad(0.3);
+      var items = index.getClusters([Math.max(box.getWest(), -180), Math.max(box.getSouth(), -85),
+                                     Math.min(box.getEast(), 180), Math.min(box.getNorth(), 85)], map.getZoom());
+      for (var j = 0; j < items.length; j++) {
+        if (items[j].properties.cluster) { cluster(items[j]); } else { single(items[j].properties.i); }
+      }
+      for (var m = 0; m < shown.length; m++) { group.addLayer(shown[m]); }
+      if (shown.length) { useOurClicks(shown[0]._renderer); }
+      if (highlight) { highlight.bringToFront(); }
+      map._xzRedrawn = (map._xzRedrawn || 0) + 1;
+    }
+
+    var highlight = null;
+    if (data.highlight !== null && data.highlight !== undefined && data.highlight < count) {
+      highlight = L.circleMarker([lats[data.highlight], lons[data.highlight]], {
+        renderer: renderer, radius: radius + 9, color: options.highlightColor || "#1f6feb", weight: 3, fill: false,
+        interactive: false
+      }).addTo(group);
+    }
+    group._xzClusters = true;
+    group._xzTotal = count;
+    // The clusters drawn now, with their place in the map's frame (for tests and benchmarks).
+    group.visibleClusters = function () {
+      var map = group._map, size = map ? map.getSize() : null;
+      return shown.filter(function (layer) {
+        if (!layer._xzCluster || !map) { return false; }
+        var at = map.latLngToContainerPoint(layer.getLatLng());
+        return at.x >= 0 && at.y >= 0 && at.x <= size.x && at.y <= size.y;
+      }).map(function (layer) {
+        var at = map.latLngToContainerPoint(layer.getLatLng()), ll = layer.getLatLng();
+        return { lat: ll.lat, lng: ll.lng, count: layer.options.count, late: layer.options.late, x: at.x, y: at.y };
+      });
+    };
+    group.on("add", function () { group._map.on("moveend", redraw); redraw(); });
+    group.on("remove", function (e) { e.target._map && e.target._map.off("moveend", redraw); });
+    return group;
+  }
+
   L.xzPoints = function (data, options) {
+    if (data.cluster) { return clusteredPoints(data, options); }
     var group = L.featureGroup();
     // options.sharedRenderer: draw on the map's own canvas (Map preferCanvas), so that clicks on other canvas
     // layers (town areas) below the points still reach them; otherwise a canvas of our own.
@@ -165,6 +418,7 @@
                          { sticky: true });
       group.addLayer(marker);
     }
+    group.on("add", function () { group.eachLayer(function (layer) { useOurClicks(layer._renderer); }); });
     if (data.highlight !== null && data.highlight !== undefined) {
       var at = data.order.indexOf(data.highlight);
       if (at >= 0) {

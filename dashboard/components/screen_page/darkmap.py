@@ -14,7 +14,7 @@ from loaders import model
 
 from ... import basemaps, data, framecache, mapview
 from ...assets import static_url
-from ...pointlayer import KIND_SHAPES, encode, js_literal, points_layer
+from ...pointlayer import KIND_SHAPES, dense, encode, js_literal, points_layer
 from . import tour
 from .snapshot import Snapshot, overdue_points
 
@@ -26,6 +26,7 @@ ZOOM_RANGE = (7.0, 14.0)
 MAP_KEY = "xz_screen_map"
 POINT_RADIUS = 7
 TOURED_RADIUS = 11  # the toured town's points
+CLUSTER_FONT = 24  # a cluster's count, read from 5 m like every text on the screen
 DARK_AREAS = ("#12305a", "#0f3a55", "#173a66", "#10354e", "#1a3260", "#0d3b4f", "#15355c", "#113057")
 DARK_AREA_OF = dict(zip(mapview.AREA_PALETTE, DARK_AREAS))
 HIGHLIGHT = "#ffd166"
@@ -55,10 +56,14 @@ RING_SVG = (f'<svg width="14" height="14" viewBox="0 0 14 14"><circle cx="7" cy=
             f'stroke="{OVERDUE_COLOR}" stroke-width="2"/></svg>')
 
 
-def legend_html(kinds: tuple[str, ...]) -> str:
-    """The kinds' shapes and the overdue ring (the stages' colours are in the chart's legend and the tour card)."""
+def legend_html(kinds: tuple[str, ...], clustered: bool = False) -> str:
+    """The kinds' shapes and the overdue ring (the stages' colours are in the chart's legend and the tour card); with
+    `clustered`, what a cluster's ring says."""
     rows = mapview.legend_rows("图例", [(KIND_SHAPES[k], "#8aa0bb", model.kind_label(k)) for k in kinds])
-    return rows + f'<div class="xz-row">{RING_SVG}逾期</div>'
+    rows += f'<div class="xz-row">{RING_SVG}逾期</div>'
+    if clustered:
+        rows += f'<div class="xz-row">{mapview.cluster_svg()}聚合：数字为点位数</div>'
+    return rows
 
 
 def _dark_area(feature: dict) -> dict:
@@ -77,9 +82,10 @@ def _no_highlight(feature: dict) -> dict:
     return {"weight": 1.2}
 
 
-def dark_base_map(geography: data.MapGeography, kinds: tuple[str, ...]) -> folium.Map:
+def dark_base_map(geography: data.MapGeography, kinds: tuple[str, ...], clustered: bool = False) -> folium.Map:
     """The shared offline base map, recoloured for a dark room. Deterministic: same inputs, same script."""
-    m = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography, kinds, legend=legend_html(kinds),
+    m = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography, kinds,
+                               legend=legend_html(kinds, clustered),
                                gestures=False)  # nobody touches it
     for child in m._children.values():
         if isinstance(child, folium.GeoJson):
@@ -117,20 +123,23 @@ def tour_payload(snapshot: Snapshot, running: bool) -> dict:
     """For each stop ("" = the district, or the preset towns while the tour is off): its view [lat, lon, zoom], the
     outline to draw and the points to enlarge (points.js payloads); the overdue points' positions."""
     features = {f["properties"]["code"]: f for f in snapshot.geography.areas["features"]}
+    # A dense view is clustered (`layers`): the clusters regroup at each stop's zoom and mark overdue points
+    # themselves, so no stop enlarges points and no ring is drawn per overdue point.
+    crowded = dense(snapshot.view.points)
     stops = {}
     for stop in tour.stops(snapshot):
         towns = (stop,) if stop else snapshot.presets.where.unit_codes
         areas = [features[a] for a in snapshot.units.areas_of(towns) if a in features]
         where = view(snapshot, stop, running)
         enlarged = []
-        if stop:
+        if stop and not crowded:
             for frame in snapshot.view.parts.values():
                 mine = frame[snapshot.in_area(frame, stop)]
                 if len(mine):
                     enlarged.append(encode(mine.reset_index(drop=True)))
         stops[stop] = {"view": [*where.center, where.zoom], "points": enlarged,
                        "outline": {"type": "FeatureCollection", "features": areas} if areas else None}
-    late = overdue_points(snapshot.view.points)
+    late = overdue_points(snapshot.view.points.iloc[:0] if crowded else snapshot.view.points)
     return {"stops": stops, "overdue": late[["lat", "lon"]].round(6).to_numpy().tolist(), "radius": TOURED_RADIUS,
             "outline_style": TOURED_STYLE, "overdue_color": OVERDUE_COLOR}
 
@@ -138,8 +147,13 @@ def tour_payload(snapshot: Snapshot, running: bool) -> dict:
 def layers(snapshot: Snapshot, running: bool) -> list[folium.FeatureGroup]:
     """What changes with the data: all points, and the tour (`ScreenTour`). Nothing here changes from one tour stop
     to the next, so a tour step does not redraw the points."""
-    groups = [points_layer(frame, name=model.kind_label(kind), radius=POINT_RADIUS, shared_renderer=True)
-              for kind, frame in snapshot.view.parts.items()]
+    points = snapshot.view.points
+    if dense(points):
+        groups = [points_layer(points, name="点位", radius=POINT_RADIUS, shared_renderer=True, clustered=True,
+                               cluster_font=CLUSTER_FONT, late_color=OVERDUE_COLOR)]
+    else:
+        groups = [points_layer(frame, name=model.kind_label(kind), radius=POINT_RADIUS, shared_renderer=True)
+                  for kind, frame in snapshot.view.parts.items()]
     touring = folium.FeatureGroup(name="巡览", control=False)
     ScreenTour(tour_payload(snapshot, running)).add_to(touring)
     return [*groups, touring]
@@ -164,7 +178,8 @@ def show(snapshot: Snapshot, running: bool) -> None:
     the data unchanged costs no map build."""
 
     def build():
-        base = dark_base_map(snapshot.geography, snapshot.presets.where.kinds or tuple(model.KINDS))
+        base = dark_base_map(snapshot.geography, snapshot.presets.where.kinds or tuple(model.KINDS),
+                             clustered=dense(snapshot.view.points))
         return base, layers(snapshot, running)
 
     framecache.show(("screen", snapshot.view.key, snapshot.presets, running), build, None, None, key=MAP_KEY,
