@@ -1,0 +1,120 @@
+"""A dense store (100,000 synthetic points, benchmarks/synthetic.py) in Chromium with the network blocked: the district
+view shows clusters split by stage that account for every point, a click on a cluster zooms in until single points
+are drawn, clusters follow the town filter, overdue points stay countable inside them, and the 大屏 clusters too."""
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import synthetic
+from loaders import model
+from loaders.store import Filter
+
+APP = "dashboard/app.py"
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+POINTS = 100_000
+GROUP = "Object.values(window.map._layers).find(l => l._xzClusters)"
+# Clusters and single points the map holds now: [clusters, singles, points they stand for, per-stage sums, overdue].
+DRAWN = """() => { const out = {clusters: 0, singles: 0, total: 0, stages: [0, 0, 0, 0], late: 0, lateSingles: 0};
+  for (const l of Object.values(window.map._layers)) {
+    if (l._xzCluster) { out.clusters++; out.total += l.options.count; out.late += l.options.late;
+      l.options.stages.forEach((n, k) => { out.stages[k] += n; }); }
+    else if (l._xzPoint) { out.singles++; out.total++; }
+    else if (l._xzLate) out.lateSingles++;
+  }
+  return out; }"""
+
+
+@pytest.fixture(scope="module")
+def dense(streamlit_server, tmp_path_factory):
+    path = tmp_path_factory.mktemp("dense") / "dense.gpkg"
+    store, _ = synthetic.build_store(path, POINTS)
+    return {"url": streamlit_server(APP, env={"XZMAP_STORE": str(path)}, timeout=120), "store": store}
+
+
+def _open(page, url, map_frame, wait_for_app):
+    page.set_viewport_size({"width": 1440, "height": 1000})
+    page.goto(url)
+    frame = map_frame(page, timeout=120_000)
+    frame.wait_for_function(f"() => window.map && !!({GROUP}) && window.map._xzRedrawn > 0", timeout=120_000)
+    wait_for_app(page)
+    page.locator(MAP_IFRAME).scroll_into_view_if_needed()  # a click must not scroll the page under the pointer
+    return frame
+
+
+def _stage_counts(store, where: Filter) -> list[int]:
+    stages = store.points(where, columns=("id", "stage"))["stage"]
+    return [int((stages == stage).sum()) for stage in model.STAGES]
+
+
+def _click_biggest(page, frame) -> int:
+    # Only a cluster in the open: not under the legend or a button.
+    clusters = frame.evaluate(f"""() => ({GROUP}).visibleClusters().filter(c =>
+        (document.elementFromPoint(c.x, c.y) || {{}}).tagName === 'CANVAS')""")
+    biggest = max(clusters, key=lambda c: c["count"])
+    box = page.locator(MAP_IFRAME).bounding_box()
+    before = frame.evaluate("() => [window.map.getZoom(), window.map._xzRedrawn]")
+    page.mouse.click(box["x"] + biggest["x"], box["y"] + biggest["y"])
+    frame.wait_for_function(f"() => window.map && window.map._xzRedrawn > {before[1]} && window.map.getZoom() > {before[0]}")
+    return biggest["count"]
+
+
+def test_the_district_view_shows_clusters_by_stage_that_account_for_every_point(
+        dense, page, map_frame, wait_for_app, screenshot):
+    frame = _open(page, dense["url"], map_frame, wait_for_app)
+    drawn = frame.evaluate(DRAWN)
+    assert drawn["total"] == POINTS  # every point is in a cluster or drawn by itself
+    assert 5 <= drawn["clusters"] <= 150, drawn  # aggregates, not 100,000 symbols
+    assert drawn["stages"] == _stage_counts(dense["store"], Filter())  # each ring's split is the store's
+    # The count in a cluster reads with separators (1,234) or in 万.
+    labels = frame.evaluate(f"() => ({GROUP}).visibleClusters().map(c => c.count)")
+    assert max(labels) >= 1000
+    screenshot(page, "dense_district_100k.png", full_page=False)
+
+
+def test_overdue_points_stay_countable_inside_clusters(dense, page, map_frame, wait_for_app):
+    frame = _open(page, dense["url"], map_frame, wait_for_app)
+    drawn = frame.evaluate(DRAWN)
+    card = page.locator('[data-testid="stMetric"]').filter(has_text="逾期").first
+    shown = int(card.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+    assert shown > 0
+    assert drawn["late"] + drawn["lateSingles"] == shown  # the dashed arcs hold what the 逾期 card counts
+    tooltip = frame.evaluate(f"""() => {{ const g = {GROUP}; let hit = null;
+        g.eachLayer(l => {{ if (!hit && l._xzCluster && l.options.late) hit = l; }});
+        hit.openTooltip(); return hit.getTooltip().getElement().innerText; }}""")
+    assert "逾期" in tooltip and "个点位" in tooltip
+
+
+def test_a_click_on_a_cluster_zooms_in_until_single_points_are_drawn(
+        dense, page, map_frame, wait_for_app, screenshot):
+    frame = _open(page, dense["url"], map_frame, wait_for_app)
+    start = frame.evaluate("() => window.map.getZoom()")
+    for _ in range(10):
+        _click_biggest(page, frame)
+        drawn = frame.evaluate(DRAWN)
+        if drawn["singles"] and not frame.evaluate(f"() => ({GROUP}).visibleClusters().length"):
+            break
+    assert frame.evaluate("() => window.map.getZoom()") > start
+    assert drawn["singles"] > 0
+    # A cluster click is the browser's: no rerun selected anything, and no town filter was applied.
+    assert "?unit=" not in page.url and "point=" not in page.url
+    screenshot(page, "dense_zoomed_in.png", full_page=False)
+
+
+def test_clusters_follow_the_town_filter(dense, page, map_frame, wait_for_app):
+    store = dense["store"]
+    town = store.units().network[0]
+    frame = _open(page, f"{dense['url']}?unit={store.units().short(town.code)}", map_frame, wait_for_app)
+    wanted = _stage_counts(store, Filter(unit_codes=(town.code,)))
+    frame.wait_for_function(f"() => ({DRAWN})().total === {sum(wanted)}", timeout=60_000)
+    assert frame.evaluate(DRAWN)["stages"] == wanted
+
+
+def test_the_screen_clusters_a_dense_view_in_type_read_from_five_metres(dense, page, map_frame):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{dense['url']}/screen")
+    frame = map_frame(page, timeout=120_000)
+    frame.wait_for_function(f"() => window.map && !!({GROUP}) && window.map._xzRedrawn > 0", timeout=120_000)
+    drawn = frame.evaluate(DRAWN)
+    assert drawn["clusters"] >= 3 and drawn["total"] == POINTS
+    fonts = frame.evaluate("() => Object.values(window.map._layers).filter(l => l._xzCluster).map(l => l.options.font)")
+    assert min(fonts) >= 24
