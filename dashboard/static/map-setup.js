@@ -21,6 +21,15 @@
   }
   window.L.Icon.Default.imagePath = "/app/static/vendor/leaflet/images/";
 
+  // Leaflet focuses the map on a mouse press (for its arrow keys) and undoes the scroll only inside this frame: the
+  // page around the frame scrolled a map that was partly below the fold into view between press and release, so
+  // the release -- the click -- landed elsewhere on the map, and a click on a point or cluster did nothing.
+  if (window.L.Map.Keyboard) {
+    window.L.Map.Keyboard.prototype._onMouseDown = function () {
+      if (!this._focused) { this._map._container.focus({ preventScroll: true }); }
+    };
+  }
+
   // The 全区 (home) button under the zoom buttons: fits the whole district back into the map.
   // bounds: [[south, west], [north, east]]; text: {title, label}. The icon is inline SVG (offline, no font).
   var L = window.L;

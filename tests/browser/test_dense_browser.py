@@ -12,6 +12,7 @@ from loaders.store import Filter
 APP = "dashboard/app.py"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 POINTS = 100_000
+SCROLLED = """() => window.scrollY + (document.querySelector('[data-testid="stMain"]') || {scrollTop: 0}).scrollTop"""
 GROUP = "Object.values(window.map._layers).find(l => l._xzClusters)"
 # Clusters and single points the map holds now: [clusters, singles, points they stand for, per-stage sums, overdue].
 DRAWN = """() => { const out = {clusters: 0, singles: 0, total: 0, stages: [0, 0, 0, 0], late: 0, lateSingles: 0};
@@ -31,13 +32,12 @@ def dense(streamlit_server, tmp_path_factory):
     return {"url": streamlit_server(APP, env={"XZMAP_STORE": str(path)}, timeout=120), "store": store}
 
 
-def _open(page, url, map_frame, wait_for_app):
-    page.set_viewport_size({"width": 1440, "height": 1000})
+def _open(page, url, map_frame, wait_for_app, height: int = 1000):
+    page.set_viewport_size({"width": 1440, "height": height})
     page.goto(url)
     frame = map_frame(page, timeout=120_000)
     frame.wait_for_function(f"() => window.map && !!({GROUP}) && window.map._xzRedrawn > 0", timeout=120_000)
     wait_for_app(page)
-    page.locator(MAP_IFRAME).scroll_into_view_if_needed()  # a click must not scroll the page under the pointer
     return frame
 
 
@@ -98,6 +98,23 @@ def test_a_click_on_a_cluster_zooms_in_until_single_points_are_drawn(
     # A cluster click is the browser's: no rerun selected anything, and no town filter was applied.
     assert "?unit=" not in page.url and "point=" not in page.url
     screenshot(page, "dense_zoomed_in.png", full_page=False)
+
+
+def test_a_click_on_a_map_partly_below_the_fold_does_not_scroll_the_page_away_from_under_the_pointer(
+        dense, page, map_frame, wait_for_app):
+    """At 1366 × 768 the map starts near the bottom of the first screen. Leaflet focused it on the mouse press, the
+    page scrolled it into view, and the release landed elsewhere: the click was lost."""
+    frame = _open(page, dense["url"], map_frame, wait_for_app, height=768)
+    box = page.locator(MAP_IFRAME).bounding_box()
+    assert box["y"] + box["height"] > 768  # partly below the fold
+    clusters = frame.evaluate(f"""([bottom]) => ({GROUP}).visibleClusters().filter(c => c.y < bottom
+        && (document.elementFromPoint(c.x, c.y) || {{}}).tagName === 'CANVAS')""", [768 - box["y"] - 30])
+    assert clusters, "no cluster on the first screen"
+    scrolled = page.evaluate(SCROLLED)
+    before = frame.evaluate("() => window.map.getZoom()")
+    page.mouse.click(box["x"] + clusters[0]["x"], box["y"] + clusters[0]["y"])
+    frame.wait_for_function(f"() => window.map.getZoom() > {before}")
+    assert page.evaluate(SCROLLED) == scrolled
 
 
 def test_clusters_follow_the_town_filter(dense, page, map_frame, wait_for_app):
