@@ -220,7 +220,7 @@ def run(sizes=SIZES, visits: int = 5, log=print, app: Path | None = None, postgi
     app, label = (app, str(app)) if app else pagerun.page_under_test()
     folder = Path(tempfile.mkdtemp(prefix="xz-bench-dense-"))
     out: dict = {"visits": visits, "page": label, "target_ratio": TARGET_RATIO, "target_at": TARGET_AT,
-                 "postgis_from": postgis_from, "sizes": [], "skipped": {}}
+                 "postgis_from": postgis_from, "sizes": [], "skipped": {}, "failed": {}}
     blocked: list[str] = []
     with ExitStack() as stack:
         bare_url, _ = stack.enter_context(browser.serve(firstload.BARE_APP))
@@ -244,7 +244,12 @@ def run(sizes=SIZES, visits: int = 5, log=print, app: Path | None = None, postgi
                 started = time.perf_counter()
                 pg = stack.enter_context(engines.postgis_server(folder / "pg"))
                 log(f"[dense] PostGIS server on 127.0.0.1:{pg.port} started in {time.perf_counter() - started:.1f} s")
-            out["sizes"].append(one_size(n, engine, b, bare_visit, visits, folder, pg, blocked, app, zoom_clicks, log))
+            try:
+                out["sizes"].append(one_size(n, engine, b, bare_visit, visits, folder, pg, blocked, app, zoom_clicks,
+                                             log))
+            except Exception as error:  # noqa: BLE001 -- one size that fails (a timeout) leaves the others' results
+                out["failed"][str(n)] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+                log(f"[dense {n:,}] FAILED: {out['failed'][str(n)]}")
     shutil.rmtree(folder, ignore_errors=True)
     out["blocked_requests"] = len(blocked)
     out["checks"] = checks(out)
@@ -375,6 +380,8 @@ def table(out: dict) -> str:
                         f"of {', '.join(f'{c:,}' for c in zoom['cluster_counts'])} points (back by {zoom['back_by']})")
     for size, reason in out.get("skipped", {}).items():
         text.append(f"{int(size):,} points skipped: {reason}")
+    for size, reason in out.get("failed", {}).items():
+        text.append(f"{int(size):,} points FAILED: {reason}")
     for name, check in out.get("checks", {}).items():
         text.append(f"target {name}: {check['value']}× ({check['target']}) {'met' if check['met'] else 'MISSED'}")
     return "\n".join(text)
