@@ -45,6 +45,7 @@ ZOOM_CLICKS = 3
 WARM_TIMEOUT_MS = 20 * 60_000  # the first load of a million points reads them all from the store
 VISIT_TIMEOUT_MS = 5 * 60_000
 ZOOM_TIMEOUT_MS = 60_000
+HOME_TIMEOUT_MS = 15_000  # the 全区 button not redrawing the map by then: a fresh load instead
 KB = 1024
 
 # The map frame's window, its Leaflet map, the container's offset in the frame and the cluster layer (on the map
@@ -195,7 +196,7 @@ def zoom_clicks(page, url: str, total: int, clicks: int = ZOOM_CLICKS) -> dict:
             if k + 1 == clicks:
                 break
             try:
-                _zoom(page, lambda: _home(page), ZOOM_TIMEOUT_MS)
+                _zoom(page, lambda: _home(page), HOME_TIMEOUT_MS)
                 result["back_by"] = "全区 button"
             except Exception:  # noqa: BLE001 -- no button, or it did not redraw: a fresh load of the page then
                 page.goto("about:blank")
