@@ -9,6 +9,10 @@ The store engines side by side (benchmarks/engines.py; PostGIS on a throw-away s
 
 First load, bare Streamlit page vs the overview's map (benchmarks/firstload.py): --first-load-visits 5 (0: none)
 --first-load-only (just that section; replaces only the "first_load" part of results.json).
+
+Dense data, the overview map at 10,000 / 100,000 / 1,000,000 points vs a bare page (benchmarks/dense.py; 1,000,000 on
+PostGIS): --dense-sizes 10000,100000,1000000 (empty: none)  --dense-visits 5  --dense-only (just that section;
+replaces only the "dense" part of results.json). --quick: 2,000 and 5,000 points, one round.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from pathlib import Path
 
 from loaders.store import Filter
 
-from . import browser, engines, firstload, mapbuild, pagerun, storeq, synthetic
+from . import browser, dense, engines, firstload, mapbuild, pagerun, storeq, synthetic
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 TARGETS = {
@@ -186,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-load-visits", type=int, default=5,
                         help="timed visits of the bare page and of the overview, alternating (0: none)")
     parser.add_argument("--first-load-only", action="store_true", help="only the first-load section")
+    parser.add_argument("--dense-sizes", default=",".join(str(n) for n in dense.SIZES),
+                        help="sizes of the dense-data section, map vs bare page (empty: skip that section)")
+    parser.add_argument("--dense-visits", type=int, default=5, help="timed rounds per size in the dense section")
+    parser.add_argument("--dense-only", action="store_true", help="only the dense-data section")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--quick", action="store_true", help="200 points, 1 repeat, no browser (smoke test)")
     parser.add_argument("--quiet", action="store_true")
@@ -193,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.sizes, args.repeats, args.reruns, args.naive_max, args.no_browser = "200", 1, 2, 200, True
         args.engine_sizes, args.engine_repeats, args.import_rows = "300", 1, 50
+        args.dense_sizes, args.dense_visits = "2000,5000", 1
     log = (lambda *a: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     sizes = [] if args.engines_only else [int(s) for s in args.sizes.split(",") if s.strip()]
     engine_names = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -210,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         part = firstload.run(args.first_load_visits, log=log)
         print(firstload.table(part))
         return _write_part(args.out, "first_load", part, results, log)
+    if args.dense_only:
+        part = dense.run(_ints(args.dense_sizes), args.dense_visits, log=log)
+        print(dense.table(part))
+        return _write_part(args.out, "dense", part, results, log)
     for n in sizes:
         row = one_size(n, args.repeats, args.naive_max, args.reruns, folder, log)
         if not args.no_browser and n == args.browser_size:
@@ -221,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         results["bundled_first_load"] = {"skipped": "--no-browser"}
     if args.first_load_visits and not args.no_browser:
         results["first_load"] = firstload.run(args.first_load_visits, log=log)
+    if _ints(args.dense_sizes) and args.dense_visits and not args.no_browser:
+        results["dense"] = dense.run(_ints(args.dense_sizes), args.dense_visits, log=log)
     if engine_names:
         results["engines"] = engines.run(_ints(args.engine_sizes), engine_names, args.engine_repeats,
                                          args.import_rows, log, folder / "engines")
@@ -239,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     if "first_load" in results:
         print()
         print(firstload.table(results["first_load"]))
+    if "dense" in results:
+        print()
+        print(dense.table(results["dense"]))
     if args.out:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         log(f"written {args.out}")

@@ -54,21 +54,21 @@ def _time_bare(page, url: str) -> float:
     return time.perf_counter() - start
 
 
-def _time_overview(page, url: str, total: int) -> tuple[float, float]:
+def _time_overview(page, url: str, total: int, timeout_ms: float = 60_000) -> tuple[float, float]:
     """Seconds to the map's frame on the page (Streamlit has drawn the page's elements) and to the map drawn."""
     start = time.perf_counter()
     page.goto(url)
-    page.wait_for_selector(MAP_FRAME, state="attached")
+    page.wait_for_selector(MAP_FRAME, state="attached", timeout=timeout_ms)
     framed = time.perf_counter() - start
-    browser.wait_drawn(page, total)
-    page.wait_for_function(f"() => ({AREAS_JS})() > 0", polling="raf")
+    browser.wait_drawn(page, total, timeout_ms)
+    page.wait_for_function(f"() => ({AREAS_JS})() > 0", polling="raf", timeout=timeout_ms)
     page.evaluate(browser.NEXT_FRAME_JS)
     return framed, time.perf_counter() - start
 
 
-def _two_visits(b, blocked: list[str], visit) -> list:
-    """A fresh browser's first and second visit (each `visit(page)`'s result)."""
-    context, page = browser.offline_page(b, blocked)
+def _two_visits(b, blocked: list[str], visit, open_page=browser.offline_page) -> list:
+    """A fresh browser's first and second visit (each `visit(page)`'s result); `open_page(b, blocked)` makes it."""
+    context, page = open_page(b, blocked)
     try:
         first = visit(page)
         page.goto("about:blank")
