@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st
 
-from dashboard import memory, server
+from dashboard import memory, pointdata, server
 from dashboard.components import localise, notices, session
 from dashboard.folium_runtime import prepare as prepare_maps
 from loaders.store import StoreUnavailable
@@ -112,4 +112,4 @@ def main() -> None:
 if __name__ == "__main__":  # a page view
     main()
 else:  # `streamlit run dashboard/app.py` imports this file as the module `app` and serves this
-    app = st.App(__file__, routes=server.routes())
+    app = st.App(__file__, routes=[*server.routes(), pointdata.route()])

@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 import folium
@@ -25,6 +25,7 @@ from jinja2 import Template
 from loaders import coords, model
 from loaders.mapstyle import KIND_SHAPES, STAGE_COLORS
 
+from . import pointdata, server
 from .assets import STATIC_URL, vendor_url
 
 NAME_INLINE_LIMIT = 5_000
@@ -127,17 +128,14 @@ def individual_zoom(lon: np.ndarray, lat: np.ndarray, budget: int = CLUSTER_ABOV
     return 19
 
 
-def _b64(array: np.ndarray) -> str:
-    """Little-endian bytes, as base64 (browsers read typed arrays little-endian on every platform they run on)."""
-    return base64.b64encode(np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()).decode()
-
-
 def encode_clustered(points: pd.DataFrame, gcj02: bool = False, highlight: int | None = None,
-                     cluster_radius: int = CLUSTER_RADIUS_PX) -> dict:
-    """The payload of a view too dense for a marker per point: the same legend, the points as base64 typed arrays
-    in row order (positions as int32 steps of 1e-5 degree from an origin, the (kind, status) code as uint8, days
-    overdue as uint16, 0 when not), and where clustering stops (`individual_zoom`). About 11 bytes a point, where
-    the JSON of `encode()` takes about 19; the browser clusters them with supercluster (static/points.js)."""
+                     cluster_radius: int = CLUSTER_RADIUS_PX, publish: Callable[[bytes], str] | None = None) -> dict:
+    """The payload of a view too dense for a marker per point: the same legend, where clustering stops
+    (`individual_zoom`), and the points as typed arrays in row order -- positions as int32 steps of 1e-5 degree from
+    an origin, the (kind, status) code as uint8, days overdue as uint16 (0: not overdue) -- about 11 bytes a point,
+    where the JSON of `encode()` takes about 19. With `publish` the arrays are one blob the browser fetches from the
+    path it returns (dashboard/pointdata.py; `blob` gives each array's byte range); without, they travel inside the
+    payload as base64. The browser clusters them with supercluster (static/points.js)."""
     codes, legend = _legend(points)
     lon = points["lon"].to_numpy(dtype=float)
     lat = points["lat"].to_numpy(dtype=float)
@@ -145,21 +143,28 @@ def encode_clustered(points: pd.DataFrame, gcj02: bool = False, highlight: int |
         lon, lat = coords.wgs84_to_gcj02(lon, lat)
     x0 = float(np.floor(lon.min() * 100) / 100) if len(lon) else 0.0
     y0 = float(np.floor(lat.min() * 100) / 100) if len(lat) else 0.0
+    arrays = {"x": np.round((lon - x0) * SCALE).astype("<i4"), "y": np.round((lat - y0) * SCALE).astype("<i4"),
+              "c": codes.astype(np.uint8)}
+    if "overdue_days" in points.columns:
+        days = pd.to_numeric(points["overdue_days"], errors="coerce").to_numpy(dtype=float)
+        late = np.where(days > 0, np.clip(np.ceil(days), 1, 65_535), 0)  # NaN (not overdue) compares false
+        if late.any():
+            arrays["late"] = late.astype("<u2")
     payload = {
         "x0": x0, "y0": y0, "scale": SCALE, "count": len(points),
-        "x": _b64(np.round((lon - x0) * SCALE).astype(np.int32)),
-        "y": _b64(np.round((lat - y0) * SCALE).astype(np.int32)),
-        "c": _b64(codes.astype(np.uint8)),
         "t": data_token(points["id"]), "highlight": highlight, **legend,
         "stage_of": [list(model.STAGES).index(model.stage_of(k, s)) for k, s in CODES],
         "stages": [{"label": stage, "color": STAGE_COLORS[stage]} for stage in model.STAGES],
         "cluster": {"individual_zoom": individual_zoom(lon, lat), "radius": cluster_radius},
     }
-    if "overdue_days" in points.columns:
-        days = pd.to_numeric(points["overdue_days"], errors="coerce").to_numpy(dtype=float)
-        late = np.where(days > 0, np.clip(np.ceil(days), 1, 65_535), 0)  # NaN (not overdue) compares false
-        if late.any():
-            payload["late"] = _b64(late.astype(np.uint16))
+    if publish is None:
+        payload.update({name: base64.b64encode(array.tobytes()).decode() for name, array in arrays.items()})
+    else:
+        ranges, start = {}, 0
+        for name, array in arrays.items():
+            ranges[name] = [start, start + array.nbytes]
+            start += array.nbytes
+        payload["blob"] = {"src": publish(b"".join(a.tobytes() for a in arrays.values())), **ranges}
     if len(points) <= NAME_INLINE_LIMIT:
         payload["n"] = points["name"].astype(str).tolist()
     return payload
@@ -250,7 +255,8 @@ def points_layer(points: pd.DataFrame, *, name: str = "点位", gcj02: bool = Fa
     options = {"radius": radius, "shared_renderer": shared_renderer, "late_color": late_color}
     if clustered:
         payload = encode_clustered(points, gcj02=gcj02, highlight=highlight,
-                                   cluster_radius=round(CLUSTER_RADIUS_PX * cluster_font / 12))
+                                   cluster_radius=round(CLUSTER_RADIUS_PX * cluster_font / 12),
+                                   publish=pointdata.publish if server.serving() else None)
         ClusteredPoints(payload, cluster_font=cluster_font, **options).add_to(group)
     elif categories:
         CompactPoints(encode_categories(points, *categories, gcj02=gcj02, highlight=highlight), **options).add_to(group)

@@ -276,10 +276,67 @@
     return box;
   }
 
+  // The arrays of a dense view: inside the payload as base64, or one blob fetched from the server
+  // (dashboard/pointdata.py; `blob` names each array's byte range). A refused fetch is retried for a few seconds:
+  // right after a sign-in the browser may not hold its session cookie yet.
+  function arraysOf(data, done, failed) {
+    var types = { x: Int32Array, y: Int32Array, c: Uint8Array, late: Uint16Array };
+    if (!data.blob) {
+      var out = {};
+      for (var name in types) { if (data[name]) { out[name] = typed(data[name], types[name]); } }
+      return done(out);
+    }
+    var tries = 0;
+    (function attempt() {
+      fetch(data.blob.src, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.arrayBuffer();
+      }).then(function (buffer) {
+        var out = {};
+        for (var name in types) {
+          var range = data.blob[name];
+          if (range) { out[name] = new types[name](buffer.slice(range[0], range[1])); }
+        }
+        done(out);
+      }).catch(function () {
+        if (++tries < 6) { setTimeout(attempt, 400 * tries); } else { failed(); }
+      });
+    })();
+  }
+
   function clusteredPoints(data, options) {
-    var group = L.featureGroup(), renderer = options.sharedRenderer ? undefined : L.canvas({ padding: 0.5, tolerance: 4 });
-    var xs = typed(data.x, Int32Array), ys = typed(data.y, Int32Array), codes = typed(data.c, Uint8Array);
-    var late = data.late ? typed(data.late, Uint16Array) : new Uint16Array(codes.length);
+    var group = L.featureGroup(), ready = null;
+    group._xzClusters = true;
+    group._xzTotal = data.count;
+    group.visibleClusters = function () { return ready ? ready.visibleClusters() : []; };
+    group.on("add", function () {
+      group._map.on("moveend", redraw);
+      redraw();
+    });
+    group.on("remove", function (e) { e.target._map.off("moveend", redraw); });
+    function redraw() { if (ready) { ready.redraw(); } }
+    arraysOf(data, function (arrays) {
+      ready = clusterLayer(group, data, arrays, options);
+      redraw();
+    }, function () {
+      var map = group._map;
+      if (map) {
+        var note = L.control({ position: "topleft" });
+        note.onAdd = function () {
+          var box = L.DomUtil.create("div", "xz-control xz-points-failed");
+          box.textContent = "点位数据未能载入，请刷新页面。";
+          return box;
+        };
+        note.addTo(map);
+      }
+    });
+    return group;
+  }
+
+  function clusterLayer(group, data, arrays, options) {
+    var renderer = options.sharedRenderer ? undefined : L.canvas({ padding: 0.5, tolerance: 4 });
+    var xs = arrays.x, ys = arrays.y, codes = arrays.c;
+    var late = arrays.late || new Uint16Array(codes.length);
     var count = codes.length, radius = options.radius || 6, font = options.clusterFont || 12;
     var lons = new Float64Array(count), lats = new Float64Array(count), features = new Array(count);
     for (var k = 0; k < count; k++) {
@@ -368,10 +425,8 @@
         interactive: false
       }).addTo(group);
     }
-    group._xzClusters = true;
-    group._xzTotal = count;
     // The clusters drawn now, with their place in the map's frame (for tests and benchmarks).
-    group.visibleClusters = function () {
+    function visibleClusters() {
       var map = group._map, size = map ? map.getSize() : null;
       return shown.filter(function (layer) {
         if (!layer._xzCluster || !map) { return false; }
@@ -381,10 +436,8 @@
         var at = map.latLngToContainerPoint(layer.getLatLng()), ll = layer.getLatLng();
         return { lat: ll.lat, lng: ll.lng, count: layer.options.count, late: layer.options.late, x: at.x, y: at.y };
       });
-    };
-    group.on("add", function () { group._map.on("moveend", redraw); redraw(); });
-    group.on("remove", function (e) { e.target._map && e.target._map.off("moveend", redraw); });
-    return group;
+    }
+    return { redraw: redraw, visibleClusters: visibleClusters };
   }
 
   L.xzPoints = function (data, options) {

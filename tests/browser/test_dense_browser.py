@@ -4,14 +4,16 @@ are drawn, clusters follow the town filter, overdue points stay countable inside
 from __future__ import annotations
 
 import pytest
+from browserkit import fill_sign_in
 
 from benchmarks import synthetic
-from loaders import model
+from loaders import auth, model
 from loaders.store import Filter
 
 APP = "dashboard/app.py"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 POINTS = 100_000
+PASSWORD = "dense-viewer-2024"
 SCROLLED = """() => window.scrollY + (document.querySelector('[data-testid="stMain"]') || {scrollTop: 0}).scrollTop"""
 GROUP = "Object.values(window.map._layers).find(l => l._xzClusters)"
 # Clusters and single points the map holds now: [clusters, singles, points they stand for, per-stage sums, overdue].
@@ -135,3 +137,20 @@ def test_the_screen_clusters_a_dense_view_in_type_read_from_five_metres(dense, p
     assert drawn["clusters"] >= 3 and drawn["total"] == POINTS
     fonts = frame.evaluate("() => Object.values(window.map._layers).filter(l => l._xzCluster).map(l => l.options.font)")
     assert min(fonts) >= 24
+
+
+def test_with_anonymous_viewing_off_the_points_reach_only_a_signed_in_browser(
+        streamlit_server, tmp_path_factory, page, map_frame, wait_for_app):
+    """The points travel by their own request (dashboard/pointdata.py): right after signing in it must carry the
+    session cookie, and before signing in there is no map to ask for them."""
+    path = tmp_path_factory.mktemp("dense-closed") / "dense.gpkg"
+    store, _ = synthetic.build_store(path, 3_000)
+    auth.add_user(store, "viewer1", PASSWORD, "viewer")
+    url = streamlit_server(APP, env={"XZMAP_STORE": str(path), "XZMAP_ANONYMOUS_READ": "0"})
+    page.goto(url)
+    wait_for_app(page)
+    assert page.locator(MAP_IFRAME).count() == 0
+    fill_sign_in(page, "viewer1", PASSWORD)
+    frame = map_frame(page, timeout=60_000)
+    frame.wait_for_function(f"() => window.map && !!({GROUP}) && ({DRAWN})().total === 3000", timeout=60_000)
+    assert page.get_by_text("点位数据未能载入").count() == 0

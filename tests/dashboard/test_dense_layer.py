@@ -107,3 +107,22 @@ def test_a_view_is_clustered_only_above_the_threshold_and_then_as_one_layer_of_e
     if layers == 1:
         assert groups[0].layer_name == f"点位（{total:,}）"
         assert "ClusteredPoints" in [c._name for c in groups[0]._children.values()]
+
+
+def test_a_published_payload_names_the_same_arrays_the_inline_one_carries():
+    rng = np.random.default_rng(5)
+    frame = _frame(rng.uniform(111.8, 112.5, 2500), rng.uniform(31.9, 32.4, 2500), np.where(
+        np.arange(2500) % 3 == 0, 12.5, np.nan))
+    kept = {}
+
+    def publish(blob: bytes) -> str:
+        kept["blob"] = blob
+        return "/_xz/points/k"
+
+    inline = pointlayer.encode_clustered(frame)
+    published = pointlayer.encode_clustered(frame, publish=publish)
+    assert published["blob"]["src"] == "/_xz/points/k"
+    assert not {"x", "y", "c", "late"} & set(published)  # the frame carries no point arrays
+    for name in ("x", "y", "c", "late"):
+        start, end = published["blob"][name]
+        assert kept["blob"][start:end] == base64.b64decode(inline[name])
