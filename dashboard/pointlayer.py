@@ -120,8 +120,8 @@ def individual_zoom(lon: np.ndarray, lat: np.ndarray, budget: int = CLUSTER_ABOV
         cy = np.floor(y * 2 ** zoom / (window[1] / 2)).astype(np.int64)
         cx -= cx.min()
         cy -= cy.min()
-        grid = np.zeros((cx.max() + 2, cy.max() + 2), dtype=np.int64)
-        np.add.at(grid, (cx, cy), 1)
+        shape = (int(cx.max()) + 2, int(cy.max()) + 2)
+        grid = np.bincount(cx * shape[1] + cy, minlength=shape[0] * shape[1]).reshape(shape)
         blocks = grid[:-1, :-1] + grid[1:, :-1] + grid[:-1, 1:] + grid[1:, 1:]
         if blocks.max() <= budget:
             return zoom
