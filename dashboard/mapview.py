@@ -25,6 +25,7 @@ from streamlit_folium import st_folium
 
 from loaders import coords, model
 from loaders.mapstyle import AREA_PALETTE, OUTSIDE_FILL
+from loaders.readable import count
 from loaders.units import Units
 
 from . import basemaps, framecache
@@ -387,11 +388,11 @@ def point_groups(points: pd.DataFrame, parts: dict[str, pd.DataFrame], *, gcj02:
     """One compact layer per kind, named with its count (the layer control shows them); a view too dense for a
     marker per point (`pointlayer.dense`) is one layer of every kind, clustered where symbols would overlap."""
     if dense(points):
-        return [points_layer(points, name=f"点位（{len(points):,}）", gcj02=gcj02,
+        return [points_layer(points, name=f"点位（{count(len(points))}）", gcj02=gcj02,
                              highlight_id=highlight_id, shared_renderer=True, clustered=True)]
     groups = []
     for kind, frame in parts.items():
-        groups.append(points_layer(frame, name=f"{model.kind_label(kind)}（{len(frame):,}）", gcj02=gcj02,
+        groups.append(points_layer(frame, name=f"{model.kind_label(kind)}（{count(len(frame))}）", gcj02=gcj02,
                                    highlight_id=highlight_id, shared_renderer=True))
     return groups
 

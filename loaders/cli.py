@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import backup, cli_import, cli_users, config, export, model
 from .filters import Filter
+from .readable import count
 from .store import StoreError, copying, initialise, open_store
 
 
@@ -98,14 +99,14 @@ def cmd_info(args) -> int:
         print(json.dumps(facts, ensure_ascii=False, indent=2))
         return 0
     print(f"数据存储：{facts['store']}（数据版本 {facts['data_version']}）")
-    print(f"点位合计：{facts['total']}")
+    print(f"点位合计：{count(facts['total'])}")
     for kind, n in facts["by_kind"].items():
-        statuses = "，".join(f"{s} {c}" for s, c in facts["by_status"][kind].items())
-        print(f"  {model.kind_label(kind)} {n}：{statuses}")
-    print("按阶段：" + "，".join(f"{s} {n}" for s, n in facts["by_stage"].items()))
+        statuses = "，".join(f"{s} {count(c)}" for s, c in facts["by_status"][kind].items())
+        print(f"  {model.kind_label(kind)} {count(n)}：{statuses}")
+    print("按阶段：" + "，".join(f"{s} {count(n)}" for s, n in facts["by_stage"].items()))
     work = facts["consultation"]
-    print(f"协商活动 {work['activities']} 场次（三级联动 {work['three_level']} 次），参与委员 {work['members_taking_part']} 名"
-          f"（区政协委员 {work['members_district']} 名），区直委员活动组 {work['district_groups']} 个对口联系"
+    print(f"协商活动 {count(work['activities'])} 场次（三级联动 {count(work['three_level'])} 次），"
+          f"参与委员 {count(work['members_taking_part'])} 名（区政协委员 {count(work['members_district'])} 名），区直委员活动组 {work['district_groups']} 个对口联系"
           f" {work['town_groups']} 个乡镇委员活动组（{work['pairings']} 对）")
     return 0
 
@@ -117,14 +118,14 @@ def cmd_export(args) -> int:
             raise StoreError(f"协商活动和委员只能导出为 csv 或 xlsx，不能导出为 {args.format}")
         out = Path(args.out)
         _write_out(out, export.records_bytes(store, args.table, args.format))
-        count = len(store.activities() if args.table == "activities" else store.members())
-        print(f"已导出 {count} 条{export.RECORD_SHEETS[args.table]}到 {out}")
+        rows = len(store.activities() if args.table == "activities" else store.members())
+        print(f"已导出 {count(rows)} 条{export.RECORD_SHEETS[args.table]}到 {out}")
         return 0
     units = store.units()
     points = store.points(_filter(args, units))
     _write_out(Path(args.out), export.export_bytes(points, args.format, units, store=store))
     out = Path(args.out)
-    print(f"已导出 {len(points)} 个点位到 {out}")
+    print(f"已导出 {count(len(points))} 个点位到 {out}")
     return 0
 
 

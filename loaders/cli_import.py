@@ -16,6 +16,7 @@ from .coords import CRS_LABELS
 from .editing import Editor
 from .importing import ImportFileError, ImportRefused, build_plan, commit, read, replace_areas
 from .importing.headers import TARGETS, detect_mapping
+from .readable import count
 from .store import StoreError, open_store
 
 OPERATOR = User("cli", "admin")  # whoever runs commands on the server can change the file anyway
@@ -59,7 +60,7 @@ def cmd_import(args) -> int:
         print(line)
     if plan.swap_rows:
         listed = "、".join(map(str, plan.swap_rows[:20])) + ("……" if len(plan.swap_rows) > 20 else "")
-        print(f"提示：第 {listed} {plan.table.row_word}（共 {len(plan.swap_rows)} {plan.table.row_word}）疑似经纬度颠倒，"
+        print(f"提示：第 {listed} {plan.table.row_word}（共 {count(len(plan.swap_rows))} {plan.table.row_word}）疑似经纬度颠倒，"
               f"交换后位于襄州区内；核对无误后加 --swap-latlon 重新运行，即交换这些{plan.table.row_word}的经纬度再导入")
     if args.dry_run:
         return 0 if plan.ok else 1

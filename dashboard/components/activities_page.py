@@ -12,6 +12,7 @@ import streamlit as st
 from loaders import model
 from loaders.consultation import FORMS
 from loaders.filters import Filter
+from loaders.readable import count
 
 from .. import data, mapview
 from ..pointlayer import clicked_row, points_layer
@@ -126,7 +127,7 @@ def render() -> None:
     st.html(layer_page.PAGE_CSS)
     printing.inject()  # on paper: map, KPIs and tables, no sidebar or buttons
     st.markdown(f"### {layer_page.TITLE} · 协商活动")
-    st.caption(md_text(state.describe(units, work.group_names)) + f"　|　共 {len(shown)} 场活动")
+    st.caption(md_text(state.describe(units, work.group_names)) + f"　|　共 {count(len(shown))} 场活动")
     if shown["sample"].any():
         st.info("**演示数据**：活动依据公开报道编制，地点为示意，参加的委员为虚构。", icon=":material/science:")
     kpis.grid([figures(shown, work)])
@@ -144,9 +145,9 @@ def render() -> None:
     if highlight:
         groups.append(mapview.lines_layer(_lines(shown, issues, work, only=highlight), name="所选活动的问题",
                                           color="#c0272d", weight=3.5, dash=None, gcj02=provider.gcj02))
-    groups.append(points_layer(issues, name=f"提出的问题（{len(issues)}）", gcj02=provider.gcj02, radius=5,
+    groups.append(points_layer(issues, name=f"提出的问题（{count(len(issues))}）", gcj02=provider.gcj02, radius=5,
                                shared_renderer=True))
-    groups.append(points_layer(shown.rename(columns={"topic": "name"}), name=f"协商活动（{len(shown)}）",
+    groups.append(points_layer(shown.rename(columns={"topic": "name"}), name=f"协商活动（{count(len(shown))}）",
                                gcj02=provider.gcj02, highlight_id=highlight, radius=8, shared_renderer=True,
                                categories=("form", FORM_COLORS, "协商活动", "diamond")))
     map_column, detail_column = st.columns([2.6, 1], gap="medium")

@@ -13,6 +13,7 @@ import streamlit as st
 
 from loaders import config, coords
 from loaders.geography import Geography
+from loaders.readable import count
 
 from . import locate
 from .safe import md_text
@@ -72,10 +73,10 @@ def from_fix(fix: locate.Fix, geography: Geography, limit_m: float) -> Position 
     if fix.error:
         return fix.message or locate.REFUSALS["unavailable"]
     if fix.accuracy_m > limit_m:
-        shown = f"约 {math.ceil(fix.accuracy_m):,} 米" if fix.accuracy_m < 100_000 else "超过 100 公里"
-        return (f"手机定位精度{shown}，粗于 {limit_m:,.0f} 米的要求，没有采用。"
+        shown = f"约 {count(math.ceil(fix.accuracy_m))} 米" if fix.accuracy_m < 100_000 else "超过 100 公里"
+        return (f"手机定位精度{shown}，粗于 {count(limit_m)} 米的要求，没有采用。"
                 "请到室外开阔处稍等片刻再点「定位到我」，或在地图上点选、输入坐标。")
-    return check(fix.lon, fix.lat, geography, f"手机定位（精度约 {fix.accuracy_m:,.0f} 米）")
+    return check(fix.lon, fix.lat, geography, f"手机定位（精度约 {count(fix.accuracy_m)} 米）")
 
 
 def candidate(prefix: str) -> Position | None:

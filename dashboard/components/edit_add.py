@@ -12,6 +12,7 @@ from loaders import config, coords, model
 from loaders.editing import Editor
 from loaders.filters import Filter
 from loaders.model import ValidationError
+from loaders.readable import count
 from loaders.store import StoreError
 
 from .. import data
@@ -112,10 +113,10 @@ def duplicates(kind: str, position: coordinput.Position | None, open_point) -> N
     if close.empty:
         return
     with st.container(border=True, key="add_duplicates"):
-        st.warning(f"{radius:,.0f} 米内已有 {len(close):,} 个{model.kind_label(kind)}，可能是同一个：", icon=":material/warning:")
+        st.warning(f"{count(radius)} 米内已有 {count(len(close))} 个{model.kind_label(kind)}，可能是同一个：", icon=":material/warning:")
         for row in close.head(5).itertuples(index=False):
             text_col, button_col = st.columns([3, 2], vertical_alignment="center")
-            text_col.markdown(md_text(f"{row.name}（{row.status}，相距 {row.distance_m:,.0f} 米）"))
+            text_col.markdown(md_text(f"{row.name}（{row.status}，相距 {count(row.distance_m)} 米）"))
             button_col.button("是同一个 → 添加督办记录", key=f"same_{row.id}", on_click=open_point,
                               args=(row.id, (row.lon, row.lat)), width="stretch")
         st.checkbox("不是同一个，仍然新增", key=SAME_ONE)

@@ -10,6 +10,7 @@ from loaders.auth import User
 from loaders.editing import Editor
 from loaders.filters import Filter
 from loaders.model import ValidationError
+from loaders.readable import count
 from loaders.store import StaleEditError, StoreError
 
 from .. import data
@@ -172,7 +173,7 @@ def picker_frame(points: pd.DataFrame, editable: set[str], names: dict[str, str]
         "村/社区": points["village"].fillna("").to_numpy(),
     })
     if "distance_m" in points:
-        frame.insert(1, "距离", points["distance_m"].map(lambda m: f"{m:,.0f} 米").to_numpy())
+        frame.insert(1, "距离", points["distance_m"].map(lambda m: f"{count(m)} 米").to_numpy())
     return frame
 
 
@@ -203,8 +204,8 @@ def picker(view: data.View, editable: set[str], names: dict[str, str], user: Use
                  selection_mode="single-row", key=TABLE,
                  column_config={"名称": st.column_config.TextColumn(width="medium"),
                                 "可修改": st.column_config.TextColumn(width="small")})
-    limited = f"，显示{'最近' if near else '最近更新'}的 {TABLE_LIMIT:,} 个，请用搜索缩小范围" if len(points) > TABLE_LIMIT else ""
-    st.caption(f"共 {len(points):,} 个点位{limited}。点击表格中的一行或地图上的点位即可编辑。")
+    limited = f"，显示{'最近' if near else '最近更新'}的 {count(TABLE_LIMIT)} 个，请用搜索缩小范围" if len(points) > TABLE_LIMIT else ""
+    st.caption(f"共 {count(len(points))} 个点位{limited}。点击表格中的一行或地图上的点位即可编辑。")
 
 
 def move_section(editor: Editor, record: dict, names: dict[str, str]) -> None:

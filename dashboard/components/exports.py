@@ -8,6 +8,7 @@ import streamlit as st
 
 from loaders import clock, export, model
 from loaders.filters import Filter
+from loaders.readable import count
 
 from .. import data
 
@@ -36,4 +37,4 @@ def buttons(where: Filter, kind: str | None, total: int) -> None:
         column.download_button(f"导出 {label}", data=functools.partial(export_data, where, fmt),
                                file_name=file_name(fmt, kind), mime=mime, on_click="ignore", disabled=total == 0,
                                width="stretch", icon=":material/download:", key=f"xz_export_{fmt}",
-                               help=f"导出当前筛选的 {total} 个点位（{USES[fmt]}）")
+                               help=f"导出当前筛选的 {count(total)} 个点位（{USES[fmt]}）")

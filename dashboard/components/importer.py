@@ -38,6 +38,7 @@ from loaders.importing import (
     read,
 )
 from loaders.importing.core import size_text, too_large
+from loaders.readable import count
 from loaders.store.base import StoreError
 
 from .. import basemaps, data, mapview
@@ -125,7 +126,7 @@ def part_selector(upload: Upload) -> tuple[str | None, str | None]:
     if len(names) <= 1:
         return None, None
     label = "工作表" if what == "sheet" else "图层"
-    chosen = st.selectbox(f"文件中有 {len(names)} 个{label}，选择要导入的{label}", names, format_func=safe.plain,
+    chosen = st.selectbox(f"文件中有 {count(len(names))} 个{label}，选择要导入的{label}", names, format_func=safe.plain,
                           key=f"imp_part_{upload.digest}", placeholder="请选择")
     return (chosen, None) if what == "sheet" else (None, chosen)
 
@@ -162,7 +163,7 @@ def recognised(table: Table, upload: Upload) -> None:
     """One line on what was read: format, encoding, header row, sheet or layer, the file's own CRS."""
     size = len(upload.data)
     parts = [FORMAT_LABELS.get(table.format, table.format), f"{size} 字节" if size < 1024 else size_text(size),
-             f"{len(table)} {'个要素' if table.has_geometry else '行数据'}", f"{len(table.columns)} 列"]
+             f"{count(len(table))} {'个要素' if table.has_geometry else '行数据'}", f"{len(table.columns)} 列"]
     if table.encoding:
         parts.append(f"编码 {table.encoding}")
     if table.header_row:
@@ -271,7 +272,7 @@ def show_warnings(plan: ImportPlan) -> None:
 
 
 def row_list(rows: list[int], limit: int = 20) -> str:
-    return "、".join(f"{r:,}" for r in rows[:limit]) + ("……" if len(rows) > limit else "")
+    return "、".join(f"{count(r)}" for r in rows[:limit]) + ("……" if len(rows) > limit else "")
 
 
 def swap_offer(plan: ImportPlan, upload_key: str) -> None:
@@ -281,7 +282,7 @@ def swap_offer(plan: ImportPlan, upload_key: str) -> None:
     word = plan.table.row_word
     if plan.swap_rows:
         with st.container(border=True, key="imp_swap_offer"):
-            st.markdown(f"**疑似经纬度颠倒：第 {row_list(plan.swap_rows)} {word}**（共 {len(plan.swap_rows)} {word}）")
+            st.markdown(f"**疑似经纬度颠倒：第 {row_list(plan.swap_rows)} {word}**（共 {count(len(plan.swap_rows))} {word}）")
             st.caption(f"这些{word}的经度、纬度原样不在襄州区内，交换后位于区内（见下方问题清单）。核对无误后可一键交换："
                        "只改本次预览并重新检查，点“导入”之前不会写入任何数据。")
             st.button("交换这些行的经纬度", key="imp_swap", icon=":material/swap_horiz:", type="primary",
@@ -302,7 +303,7 @@ def counts(plan: ImportPlan) -> None:
     cells[3].metric("新增", c["new"])
     cells[4].metric("更新", c["update"])
     cells[5].metric("无变化", c["unchanged"])
-    st.caption(f"共检查了 {c['total']:,} {_unit(plan)}。")
+    st.caption(f"共检查了 {count(c['total'])} {_unit(plan)}。")
 
 
 def _unit(plan: ImportPlan) -> str:
@@ -314,8 +315,8 @@ def shown_caption(plan: ImportPlan, shown: int, total: int, what: str) -> str | 
     if shown >= total:
         return None
     unit, checked = _unit(plan), len(plan.table)
-    part = "" if total == checked else f"（可导入的共 {total:,} {unit}）"
-    return f"{what}显示前 {shown:,} {unit}{part}，共检查了 {checked:,} {unit}。"
+    part = "" if total == checked else f"（可导入的共 {count(total)} {unit}）"
+    return f"{what}显示前 {count(shown)} {unit}{part}，共检查了 {count(checked)} {unit}。"
 
 
 def report_csv(plan: ImportPlan) -> bytes:
@@ -339,7 +340,7 @@ def report(plan: ImportPlan) -> None:
     st.caption(f"“行号”是在原文件中看到的{'要素序号' if plan.table.has_geometry else '行号'}；这些{word}不会被导入，"
                f"改正后可再次导入同一文件（已导入的行不会重复）。")
     if len(problems) > PREVIEW_ROWS:
-        st.caption(f"表格显示前 {PREVIEW_ROWS:,} 处问题（共 {len(problems):,} 处），完整清单请下载 CSV。")
+        st.caption(f"表格显示前 {count(PREVIEW_ROWS)} 处问题（共 {count(len(problems))} 处），完整清单请下载 CSV。")
     problem_table(problems, word)
     stem = Path(plan.table.name).stem
     st.download_button("下载问题清单（CSV）", data=report_csv(plan), file_name=f"{stem}_导入问题清单.csv",
@@ -367,7 +368,7 @@ def problem_table(problems: pd.DataFrame, word: str = "行", key: str = "imp_pro
     with st.container(key=f"{key}_lines"):
         st.markdown("\n".join(f"- {safe.md_text(line)}" for line in problem_lines(problems, word)))
         if len(problems) > PHONE_LINES:
-            st.caption(f"这里列出前 {PHONE_LINES} 处问题（共 {len(problems):,} 处），完整清单请下载 CSV。")
+            st.caption(f"这里列出前 {PHONE_LINES} 处问题（共 {count(len(problems))} 处），完整清单请下载 CSV。")
 
 
 def good_rows_table(plan: ImportPlan, limit: int | None = PREVIEW_ROWS) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from loaders import model
+from loaders.readable import count
 
 from ..data import View
 
@@ -40,13 +41,13 @@ def rate_figure(rates: View, filtered_by_status: bool) -> Figure:
     """问题解决率 over the issues the other filters select (`rates`: the view without status and stage filters)."""
     issue = issue_figures(rates)
     base = issue["issues"] - rates.by_status.get(("issue", "已撤销"), 0)
-    note = f"按全部状态 {base:,} 件" if filtered_by_status else f"共 {base:,} 件"
+    note = f"按全部状态 {count(base)} 件" if filtered_by_status else f"共 {count(base)} 件"
     return Figure("问题解决率", _rate(issue["rate"]), help=RATE_HELP, note=note)
 
 
 def overdue_figure(view: View) -> Figure:
     over = view.points["overdue_days"].dropna()
-    worst = f"最长逾期 {int(over.max()):,} 天" if len(over) else None
+    worst = f"最长逾期 {count(int(over.max()))} 天" if len(over) else None
     return Figure("逾期", number(len(over)), help="超过办理时限的未办结点位（时限见「进展」页）", note=worst)
 
 
@@ -61,8 +62,8 @@ def headline(view: View, fixed_kind: str | None, work=None, rates: View | None =
         if work is not None:
             figures += [
                 Figure("委员参与", number(work.members_taking_part, "名"),
-                       help=f"参加协商活动的委员（不重复计）；区政协委员共 {work.members_district:,} 名"),
-                Figure("协商活动", number(work.activities, "场次"), help=f"其中三级联动 {work.three_level} 次"),
+                       help=f"参加协商活动的委员（不重复计）；区政协委员共 {count(work.members_district)} 名"),
+                Figure("协商活动", number(work.activities, "场次"), help=f"其中三级联动 {count(work.three_level)} 次"),
             ]
         return figures + [
             Figure("示范点", number(view.by_kind.get("demo_site", 0)), help="每个乡镇（街道）一个，共 17 个"),
@@ -91,7 +92,7 @@ def second_row(view: View, fixed_kind: str | None, rates: View | None = None,
 
 def number(n: int, unit: str = "") -> str:
     """A count as a Chinese reader reads it: thousands separated, its measure word after it."""
-    return f"{int(n):,}{unit}"
+    return f"{count(n)}{unit}"
 
 
 def row(figures: list[Figure]) -> None:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from loaders import model
 from loaders.filters import Filter
+from loaders.readable import count
 from loaders.units import Units
 
 from .. import basemaps, data, mapview
@@ -125,7 +126,7 @@ def render(kind: str | None = None) -> None:
     st.html(PAGE_CSS)
     printing.inject()  # on paper: map, KPIs and tables, no sidebar or buttons
     briefing.title_row(f"{TITLE} · {model.kind_label(kind) if kind else '总览'}", where, kind)
-    st.caption(md_text(state.describe(units, kind)) + f"　|　共 {view.total} 个点位")
+    st.caption(md_text(state.describe(units, kind)) + f"　|　共 {count(view.total)} 个点位")
     banner.sample_banner(view)
     by_status = bool(where.statuses or where.stages)
     rates = data.filtered(where.but(statuses=(), stages=())) if by_status else view

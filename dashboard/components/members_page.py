@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from loaders.filters import DATE_MAX, DATE_MIN, ActivityFilter, parse_date
+from loaders.readable import count
 
 from .. import data, mapview
 from . import activity_filters, kpis, layer_page, printing, record_exports
@@ -164,7 +165,7 @@ def render() -> None:
     st.html(layer_page.PAGE_CSS)
     printing.inject()  # on paper: map, KPIs and tables, no sidebar or buttons
     st.markdown(f"### {layer_page.TITLE} · 委员履职")
-    st.caption(f"统计期间：{_describe(since, until)}　|　{len(members):,} 名委员，{len(groups)} 个委员活动组")
+    st.caption(f"统计期间：{_describe(since, until)}　|　{count(len(members))} 名委员，{len(groups)} 个委员活动组")
     if members["sample"].any():
         st.info("**演示数据**：委员姓名为虚构（如「王某001」），活动组和对口联系依据公开报道编制。", icon=":material/science:")
     idle = int((groups["activities"] == 0).sum())

@@ -11,6 +11,7 @@ import pyarrow as pa
 import streamlit as st
 
 from loaders import model
+from loaders.readable import count
 
 from ..data import View
 from . import selection
@@ -71,4 +72,4 @@ def table(view: View, unit_names: dict[str, str]) -> None:
                                 "状态": st.column_config.TextColumn(width=76),
                                 "乡镇": st.column_config.TextColumn(width=64)})
     if view.total > TABLE_LIMIT:
-        st.caption(f"共 {view.total} 个点位，表格显示最近更新的 {TABLE_LIMIT} 个；全部数据请用上方的导出按钮。")
+        st.caption(f"共 {count(view.total)} 个点位，表格显示最近更新的 {count(TABLE_LIMIT)} 个；全部数据请用上方的导出按钮。")

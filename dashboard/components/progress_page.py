@@ -15,9 +15,11 @@ import streamlit as st
 
 from loaders import model
 from loaders.progress import as_of, responsible
+from loaders.readable import count
 
 from .. import basemaps, data, mapview
-from . import banner, briefing, filters, printing, progress_strip
+from . import banner, briefing, filters, numbers, printing, progress_strip
+from .numbers import AXIS_FORMAT
 from .safe import md_text
 
 TITLE = "襄州区“一线协商·共同缔造”工作进展"
@@ -55,19 +57,22 @@ def month_chart(monthly: pd.DataFrame) -> None:
     long["series"] = long["series"].map(SERIES)
     x = alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True))
     bars = alt.Chart(long).mark_bar().encode(
-        x=x, xOffset=alt.XOffset("series:N", sort=list(SERIES.values())), y=alt.Y("n:Q", title="件数"),
+        x=x, xOffset=alt.XOffset("series:N", sort=list(SERIES.values())),
+        y=alt.Y("n:Q", title="件数", axis=alt.Axis(format=AXIS_FORMAT)),
         color=alt.Color("series:N", title=None, sort=list(SERIES.values()),
                         scale=alt.Scale(domain=list(SERIES_COLORS), range=list(SERIES_COLORS.values())),
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("month:O", title="月份"), alt.Tooltip("series:N", title="类别"),
-                 alt.Tooltip("n:Q", title="件数")])
+                 alt.Tooltip("n:Q", title="件数", format=AXIS_FORMAT)])
     line = alt.Chart(monthly).mark_line(color="#6b7280", point=True).encode(
-        x=x, y=alt.Y("open_end:Q", title="月末未办结（累计）", axis=alt.Axis(titleColor="#6b7280")),
-        tooltip=[alt.Tooltip("month:O", title="月份"), alt.Tooltip("open_end:Q", title="月末未办结")])
+        x=x, y=alt.Y("open_end:Q", title="月末未办结（累计）",
+                     axis=alt.Axis(titleColor="#6b7280", format=AXIS_FORMAT)),
+        tooltip=[alt.Tooltip("month:O", title="月份"),
+                 alt.Tooltip("open_end:Q", title="月末未办结", format=AXIS_FORMAT)])
     st.altair_chart(alt.layer(bars, line).resolve_scale(y="independent").properties(height=280), width="stretch")
     with st.expander("按月数据表"):
-        st.dataframe(monthly.rename(columns={"month": "月份", **SERIES, "open_end": "月末未办结"}).iloc[::-1],
-                     hide_index=True, width="stretch")
+        table = monthly.rename(columns={"month": "月份", **SERIES, "open_end": "月末未办结"}).iloc[::-1]
+        numbers.table(table, hide_index=True, width="stretch")
 
 
 def _people_table(frame: pd.DataFrame, last: str, last_label: str) -> pd.DataFrame:
@@ -87,17 +92,19 @@ def overdue_section(report) -> None:
         left, right = st.columns(2)
         with left:
             st.markdown("按乡镇（街道）")
-            st.dataframe(_tally(overdue, "unit_name", "乡镇（街道）"), hide_index=True, width="stretch")
+            by_unit = _tally(overdue, "unit_name", "乡镇（街道）")
+            numbers.table(by_unit, hide_index=True, width="stretch")
         with right:
             st.markdown("按责任单位")
             whose = overdue.assign(whose=responsible(overdue)).explode("whose")
-            st.dataframe(_tally(whose, "whose", "责任单位"), hide_index=True, width="stretch")
-        st.dataframe(_people_table(overdue, "days_over", "逾期（天）"), hide_index=True, width="stretch")
-    st.markdown(f"##### 本周到期（{len(report.due_soon)} 件）")
+            by_whose = _tally(whose, "whose", "责任单位")
+            numbers.table(by_whose, hide_index=True, width="stretch")
+        numbers.table(_people_table(overdue, "days_over", "逾期（天）"), hide_index=True, width="stretch")
+    st.markdown(f"##### 本周到期（{count(len(report.due_soon))} 件）")
     if report.due_soon.empty:
         st.caption("未来 7 天内没有到期事项。")
     else:
-        st.dataframe(_people_table(report.due_soon, "days_left", "剩余（天）"), hide_index=True, width="stretch")
+        numbers.table(_people_table(report.due_soon, "days_left", "剩余（天）"), hide_index=True, width="stretch")
 
 
 def _tally(frame: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
@@ -112,15 +119,15 @@ def duration_section(report) -> None:
     if not overall["n"]:
         st.caption("当前筛选下还没有办结的点位。")
         return
-    st.caption(f"共 {overall['n']:,} 件已办结：中位 {overall['median_days']:.0f} 天，"
+    st.caption(f"共 {count(overall['n'])} 件已办结：中位 {overall['median_days']:.0f} 天，"
                f"90% 在 {overall['p90_days']:.0f} 天内办结。")
     left, right = st.columns(2)
     for column, frame, label in ((left, report.durations_by_unit, "乡镇（街道）"),
                                  (right, report.durations_by_responsible, "责任单位")):
         with column:
-            st.dataframe(frame.rename(columns={"label": label, "n": "办结件数", "median_days": "中位天数",
-                                               "p90_days": "90% 天数"}).round(0),
-                         hide_index=True, width="stretch")
+            numbers.table(frame.rename(columns={"label": label, "n": "办结件数", "median_days": "中位天数",
+                                                "p90_days": "90% 天数"}).round(0),
+                          hide_index=True, width="stretch")
 
 
 def _days(first: dt.date, today: dt.date) -> list[dt.date]:
@@ -163,8 +170,8 @@ def _time_map_body(state, days: list[dt.date], ticking: bool) -> None:
     points, events = data.as_of_inputs(state)
     then = as_of(points, events, day)
     open_then = then[then["stage"].isin(model.OPEN_STAGES)]
-    st.caption(f"截至 {day.isoformat()}：已登记 {len(then):,} 个点位，其中未办结 {len(open_then):,} 个"
-               f"（待办 {int((then['stage'] == '待办').sum()):,}、进行中 {int((then['stage'] == '进行中').sum()):,}）。"
+    st.caption(f"截至 {day.isoformat()}：已登记 {count(len(then))} 个点位，其中未办结 {count(len(open_then))} 个"
+               f"（待办 {count(int((then['stage'] == '待办').sum()))}、进行中 {count(int((then['stage'] == '进行中').sum()))}）。"
                "按登记日期、完成日期和跟踪督办记录还原，不是今天的状态。")
     provider = basemaps.get(basemaps.DEFAULT)
     geography = data.map_geography(provider.gcj02)

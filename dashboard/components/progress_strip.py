@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from loaders.filters import Filter
+from loaders.readable import count
 
 from .. import data
 from .kpis import Figure, grid, number
@@ -22,7 +23,7 @@ def figures(report) -> None:
         Figure("本月办结", number(month["resolved"]), help="本月完成（已解决、已出水、已改造、已建成等）"),
         Figure("本月转社情民意", number(month["forwarded"])),
         Figure("未办结", number(month["open"]), help="待办和进行中的点位（不受状态筛选影响）"),
-        Figure("逾期", number(month["overdue"]), help=f"超过办理时限的未办结点位；最长逾期 {worst:,} 天" if worst
+        Figure("逾期", number(month["overdue"]), help=f"超过办理时限的未办结点位；最长逾期 {count(worst)} 天" if worst
                else "超过办理时限的未办结点位"),
         Figure("本周到期", number(len(report.due_soon)), help="未来 7 天内到达办理时限"),
         Figure("办结用时中位数", _days(report.duration_all["median_days"]),
@@ -39,8 +40,8 @@ def strip(where: Filter) -> None:
     report = data.progress(where)
     month = report.this_month
     median = report.duration_all["median_days"]
-    parts = [f"本月新增 {month['new']:,}", f"本月办结 {month['resolved']:,}",
-             f"**逾期 {month['overdue']:,}**" if month["overdue"] else "逾期 0", f"本周到期 {len(report.due_soon):,}"]
+    parts = [f"本月新增 {count(month['new'])}", f"本月办结 {count(month['resolved'])}",
+             f"**逾期 {count(month['overdue'])}**" if month["overdue"] else "逾期 0", f"本周到期 {count(len(report.due_soon))}"]
     if median is not None:
         parts.append(f"办结用时中位数 {median:.0f} 天")
     st.html(STRIP_CSS)

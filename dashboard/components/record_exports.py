@@ -7,6 +7,7 @@ import streamlit as st
 
 from loaders import clock, export
 from loaders.importing.records import WHAT
+from loaders.readable import count
 
 from .. import data
 
@@ -24,4 +25,4 @@ def buttons(what: str, ids: list[str]) -> None:
                                file_name=f"襄州一线协商{noun}_{today}.{fmt}", mime=mime, on_click="ignore",
                                disabled=not ids, width="stretch", icon=":material/download:",
                                key=f"xz_{what}_export_{fmt}",
-                               help=f"导出当前显示的 {len(ids)} 条{noun}（可修改后在「导入」页导回）")
+                               help=f"导出当前显示的 {count(len(ids))} 条{noun}（可修改后在「导入」页导回）")

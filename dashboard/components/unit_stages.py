@@ -11,6 +11,8 @@ from loaders.units import Units
 
 from ..data import OTHER_UNIT, View
 from ..pointlayer import STAGE_COLORS
+from . import numbers
+from .numbers import AXIS_FORMAT
 
 
 def unit_table(view: View, units: Units, chosen: tuple[str, ...], *, other: bool = True,
@@ -41,13 +43,13 @@ def stage_chart(table: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("unit:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=120)),
-            x=alt.X("n:Q", stack="zero", title="点位数", axis=alt.Axis(tickMinStep=1)),
+            x=alt.X("n:Q", stack="zero", title="点位数", axis=alt.Axis(tickMinStep=1, format=AXIS_FORMAT)),
             color=alt.Color("stage:N", title="阶段", sort=list(model.STAGES),
                             scale=alt.Scale(domain=list(model.STAGES), range=[STAGE_COLORS[s] for s in model.STAGES]),
                             legend=alt.Legend(orient="top", title=None)),
             order=alt.Order("stage_order:Q"),
             tooltip=[alt.Tooltip("unit:N", title="乡镇（街道）"), alt.Tooltip("stage:N", title="阶段"),
-                     alt.Tooltip("n:Q", title="点位数")],
+                     alt.Tooltip("n:Q", title="点位数", format=AXIS_FORMAT)],
         )
         .properties(height=max(160, 24 * len(order)))
     )
@@ -65,7 +67,7 @@ def section(view: View, units: Units, chosen: tuple[str, ...]) -> None:
     left, right = st.columns([1, 1.25])
     with left:
         st.markdown("##### 各乡镇（街道）进展")
-        st.dataframe(table, width="stretch", height=min(36 * (len(table) + 1) + 3, 680))
+        numbers.table(table, width="stretch", height=min(36 * (len(table) + 1) + 3, 680))
     with right:
         st.markdown("##### 按阶段分布")
         st.vega_lite_chart(spec=spec, width="stretch")

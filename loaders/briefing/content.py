@@ -9,6 +9,7 @@ import pandas as pd
 
 from .. import clock, model, progress
 from ..filters import Filter
+from ..readable import count
 from . import charts, mapimage
 from .fonts import Face
 
@@ -99,16 +100,16 @@ def kpis(store, where: Filter, points: pd.DataFrame, report: progress.Report) ->
     """The figures a meeting asks first. The solving rate is over the issues the other filters select (town, dates,
     keyword), not within a status filter, which would make it 100 % by construction."""
     by_stage = points["stage"].value_counts()
-    figures = [("点位总数", f"{len(points):,}")]
-    figures += [(stage, f"{int(by_stage.get(stage, 0)):,}") for stage in model.STAGES]
-    figures += [("逾期", f"{len(report.overdue):,}"), ("本月新增", f"{report.this_month['new']:,}"),
-                ("本月办结", f"{report.this_month['resolved']:,}")]
+    figures = [("点位总数", f"{count(len(points))}")]
+    figures += [(stage, f"{count(int(by_stage.get(stage, 0)))}") for stage in model.STAGES]
+    figures += [("逾期", f"{count(len(report.overdue))}"), ("本月新增", f"{count(report.this_month['new'])}"),
+                ("本月办结", f"{count(report.this_month['resolved'])}")]
     if not where.kinds or "issue" in where.kinds:
         issues = store.counts(where.but(kinds=("issue",), statuses=(), stages=()))
         total = int(issues["n"].sum()) - int(issues.loc[issues["status"] == "已撤销", "n"].sum())
         solved = int(issues.loc[issues["status"] == model.ISSUE_RESOLVED, "n"].sum())
         forwarded = int(issues.loc[issues["status"] == model.ISSUE_FORWARDED, "n"].sum())
-        figures += [("已解决问题", f"{solved:,}"), ("转社情民意", f"{forwarded:,}"),
+        figures += [("已解决问题", f"{count(solved)}"), ("转社情民意", f"{count(forwarded)}"),
                     ("问题解决率", f"{solved / total * 100:.1f}%" if total else "—")]
     return figures
 
@@ -137,7 +138,7 @@ def overdue_table(overdue: pd.DataFrame) -> Table:
              plain(r["responsible_unit"], 40), plain(r["due"]), str(int(r["days_over"]))]
             for r in overdue.head(MAX_OVERDUE).to_dict("records")]
     note = "当前筛选没有逾期点位" if overdue.empty else (
-        f"共 {len(overdue)} 个逾期点位，此处列出逾期最久的 {MAX_OVERDUE} 个" if len(overdue) > MAX_OVERDUE else "")
+        f"共 {count(len(overdue))} 个逾期点位，此处列出逾期最久的 {MAX_OVERDUE} 个" if len(overdue) > MAX_OVERDUE else "")
     return Table(header, rows, note)
 
 

@@ -8,6 +8,7 @@ import shapely
 from ..cells import EMPTY, is_blank, shown
 from ..editing import Editor
 from ..geography import area_km2
+from ..readable import count
 from ..units import Units
 from .core import ImportFileError, ImportRefused
 from .files import _load, detect_format
@@ -23,7 +24,7 @@ class AreasResult:
     basis: str = ""
 
     def summary(self) -> str:
-        text = f"已用「{self.basis}」替换 {len(self.replaced)} 个乡镇（街道）的范围"
+        text = f"已用「{self.basis}」替换 {count(len(self.replaced))} 个乡镇（街道）的范围"
         if self.kept:
             text += f"，保留示意范围 {len(self.kept)} 个"
         if self.unmatched:

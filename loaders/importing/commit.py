@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..editing import Editor
 from ..model import ValidationError
+from ..readable import count
 from ..store.base import StoreError
 from .core import ImportRefused
 from .plan import ImportPlan, changes_against
@@ -24,7 +25,7 @@ class CommitResult:
         return len(self.created) + len(self.updated)
 
     def summary(self) -> str:
-        text = f"新增 {len(self.created)}，更新 {len(self.updated)}，无变化 {self.unchanged}"
+        text = f"新增 {count(len(self.created))}，更新 {count(len(self.updated))}，无变化 {count(self.unchanged)}"
         return text + (f"，未导入有误的 {self.skipped_bad} 行" if self.skipped_bad else "")
 
 

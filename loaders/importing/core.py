@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
+from ..readable import count
 from ..store.base import StoreError
 
 # More data rows than this in one file are refused (say so rather than hang the page).
@@ -92,7 +93,7 @@ def size_texts(size: int, limit: int) -> tuple[str, str]:
         pair = size_text(size, digits), size_text(limit, digits)
         if pair[0] != pair[1]:
             return pair
-    return f"{size:,} 字节", f"{limit:,} 字节"
+    return f"{count(size)} 字节", f"{count(limit)} 字节"
 
 
 def too_large(name: str, size: int, limit: int | None = None, setting: bool = True) -> str | None:
@@ -159,6 +160,6 @@ def share_repeats(cells):
 def long_cell(name: str, row: int, column: str, length: int | None = None) -> ImportFileError:
     """A cell longer than MAX_CELL_CHARS: the file, the row as the user sees it, the column («「说明」列（第 11 列）»
     or «第 11 列»), the limit."""
-    size = f"有 {length:,} 个字符，" if length else ""
-    return ImportFileError(f"文件「{name}」第 {row} 行{column}的内容{size}超过每个单元格 {MAX_CELL_CHARS:,} 个字符的上限"
+    size = f"有 {count(length)} 个字符，" if length else ""
+    return ImportFileError(f"文件「{name}」第 {row} 行{column}的内容{size}超过每个单元格 {count(MAX_CELL_CHARS)} 个字符的上限"
                            f"（与 Excel 相同）：可能是引号没有配对或粘贴了整段内容，请检查该单元格后重新导入")

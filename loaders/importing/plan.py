@@ -21,6 +21,7 @@ from ..auth import User
 from ..cells import readable_reason, shown, value_phrase
 from ..editing import Editor
 from ..filters import Filter
+from ..readable import count
 from . import headers
 from .core import ImportFileError, Table
 
@@ -373,7 +374,7 @@ def build_plan(table: Table, store, user: User | None = None, mapping: dict[str,
                 swap_rows.append(numbers[i])
     if swapped_rows:
         listed = "、".join(map(str, swapped_rows[:20])) + ("……" if len(swapped_rows) > 20 else "")
-        warnings.append(f"已交换 {len(swapped_rows)} {table.row_word}的经度和纬度（疑似经纬度颠倒，交换后位于襄州区内）："
+        warnings.append(f"已交换 {count(len(swapped_rows))} {table.row_word}的经度和纬度（疑似经纬度颠倒，交换后位于襄州区内）："
                         f"第 {listed} {table.row_word}；请在地图预览中核对")
 
     by_external, by_id, by_identity = _existing(store)

@@ -17,6 +17,7 @@ from .. import consultation as cm
 from .. import model
 from ..cells import readable_reason, shown
 from ..editing import Editor, PermissionDenied
+from ..readable import count
 from ..store.base import StoreError
 from .core import ImportRefused, Table
 from .headers import normalize
@@ -52,7 +53,7 @@ class RecordsResult:
     def summary(self) -> str:
         noun = WHAT[self.what]
         if not self.ok:
-            return f"{len(self.problems)} 处问题，{noun}一条也没有导入（请改正后重新导入）"
+            return f"{count(len(self.problems))} 处问题，{noun}一条也没有导入（请改正后重新导入）"
         verb = "已导入" if self.written else "检查通过，可导入"
         return f"{verb}{noun}：新增 {self.new} 条，更新 {self.updated} 条，未变 {self.unchanged} 条"
 

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from loaders import model
+from loaders.readable import count
 
 from ...pointlayer import STAGE_COLORS
 from ..unit_stages import unit_table
@@ -25,6 +26,7 @@ def unit_stage_table(snapshot: Snapshot) -> pd.DataFrame:
 def stage_chart(table: pd.DataFrame, highlight: str | None = None) -> alt.LayerChart:
     long = table.reset_index().melt(id_vars="乡镇", var_name="阶段", value_name="数量")
     totals = table.sum(axis=1).rename("合计").reset_index()
+    totals["标签"] = totals["合计"].map(lambda n: count(n, wan=True))  # 4.5万: read from the back of the room
     order = list(table.index)
     y = alt.Y("乡镇:N", sort=order, title=None, axis=alt.Axis(labelFontSize=FONT, labelPadding=6, ticks=False))
     # No x axis: each bar's total is written beside it, in letters that can be read from the back of the room.
@@ -37,7 +39,7 @@ def stage_chart(table: pd.DataFrame, highlight: str | None = None) -> alt.LayerC
                     order=alt.Order("stage_order:Q"))
             .transform_calculate(stage_order=f"indexof({list(model.STAGES)!r}, datum['阶段'])"))
     labels = (alt.Chart(totals).mark_text(align="left", dx=6, fontSize=FONT, fontWeight="bold")
-              .encode(y=alt.Y("乡镇:N", sort=order), x=alt.X("合计:Q"), text=alt.Text("合计:Q"),
+              .encode(y=alt.Y("乡镇:N", sort=order), x=alt.X("合计:Q"), text=alt.Text("标签:N"),
                       color=alt.condition(alt.datum["乡镇"] == (highlight or ""), alt.value(HIGHLIGHT),
                                           alt.value("#cfe0f5"))))
     return (alt.layer(bars, labels)

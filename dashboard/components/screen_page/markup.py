@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 from loaders import clock, model
+from loaders.readable import count
 
 from ... import basemaps, mapview
 from ...pointlayer import STAGE_COLORS
@@ -58,10 +59,15 @@ def kpi_html(figures: list[Kpi]) -> str:
         cards.append(
             f'<div class="xz-kpi xz-{k.tone}" data-kpi="{html_text(k.key)}">'
             f'<div class="xz-kpi-label">{html_text(k.label)}</div>'
-            f'<div class="xz-kpi-value"><span class="xz-num">{html_text(k.value)}</span>'
+            f'<div class="xz-kpi-value"><span class="xz-num">{html_text(_figure(k.value))}</span>'
             f'<span class="xz-kpi-unit">{html_text(k.unit)}</span></div>'
             f'<div class="xz-kpi-note">{html_text(k.note)}</div></div>')
     return f'<div class="xz-kpis">{"".join(cards)}</div>'
+
+
+def _figure(value) -> str:
+    """A card's figure: a count in 万 from 10,000 on (read from across the room), text as it is."""
+    return value if isinstance(value, str) else count(value, wan=True)
 
 
 def tour_html(snapshot: Snapshot, stop: str, stops: list[str], running: bool) -> str:
@@ -72,16 +78,16 @@ def tour_html(snapshot: Snapshot, stop: str, stops: list[str], running: bool) ->
         name = "襄州区全域" if not snapshot.presets.where.unit_codes else "所选乡镇"
         mine = snapshot.view.points
     stages = mine.groupby("stage").size().to_dict() if len(mine) else {}
-    stats = "".join(f'<span><i style="background:{STAGE_COLORS[s]}"></i>{html_text(s)} <b>{int(stages.get(s, 0))}</b>'
-                    "</span>" for s in model.STAGES)
+    stats = "".join(f'<span><i style="background:{STAGE_COLORS[s]}"></i>{html_text(s)} '
+                    f"<b>{count(stages.get(s, 0), wan=True)}</b></span>" for s in model.STAGES)
     late = len(overdue_points(mine))
-    overdue = f'<span class="xz-tour-late">逾期 <b>{late}</b></span>' if late else ""
+    overdue = f'<span class="xz-tour-late">逾期 <b>{count(late, wan=True)}</b></span>' if late else ""
     position = f"{stops.index(stop) + 1} / {len(stops)}" if running and stop in stops else "巡览已暂停"
     label = "自动巡览" if running else "全区概览"
     return (f'<div class="xz-card xz-tour"><div class="xz-card-head"><span>{label}</span>'
             f'<span class="xz-tour-pos">{html_text(position)}</span></div>'
             f'<div class="xz-tour-name" id="xz-tour-name" data-stop="{html_text(stop)}">{html_text(name)}</div>'
-            f'<div class="xz-tour-total">点位 <b>{len(mine)}</b> 个{overdue}</div>'
+            f'<div class="xz-tour-total">点位 <b>{count(len(mine), wan=True)}</b> 个{overdue}</div>'
             f'<div class="xz-tour-stats">{stats}</div></div>')
 
 
@@ -107,14 +113,14 @@ def overdue_html(snapshot: Snapshot, rows: int = OVERDUE_ROWS) -> str:
     late = snapshot.progress.overdue if snapshot.progress is not None else None
     if late is None or not len(late):
         body = '<li class="xz-feed-empty">暂无逾期事项</li>'
-        count = ""
+        in_all = ""
     else:
         body = "".join(f'<li><span class="xz-late-unit">{html_text(r.unit_name)}</span>'
                        f'<span class="xz-late-name">{html_text(r.name)}</span>'
-                       f'<span class="xz-late-days"><b>{int(r.days_over):,}</b> 天</span></li>'
+                       f'<span class="xz-late-days"><b>{count(int(r.days_over))}</b> 天</span></li>'
                        for r in late.head(rows).itertuples())
-        count = f'<span class="xz-late-count">共 {len(late):,} 项</span>'
-    return (f'<div class="xz-card xz-late"><div class="xz-card-head"><span>逾期事项</span>{count}</div>'
+        in_all = f'<span class="xz-late-count">共 {count(len(late))} 项</span>'
+    return (f'<div class="xz-card xz-late"><div class="xz-card-head"><span>逾期事项</span>{in_all}</div>'
             f'<ul>{body}</ul></div>')
 
 

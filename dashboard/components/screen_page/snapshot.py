@@ -13,6 +13,7 @@ import streamlit as st
 
 from loaders import clock, model
 from loaders.filters import Filter
+from loaders.readable import count
 from loaders.units import Units
 
 from ... import data
@@ -102,27 +103,27 @@ def kpis(shown: Snapshot) -> list[Kpi]:
     figures = []
     if work is not None:
         figures += [
-            (None, Kpi("members", "委员参与", f"{work.members_taking_part:,}", "名",
-                       f"全区 {work.members_district:,} 名", "cyan")),
-            (None, Kpi("activities", "协商活动", f"{work.activities:,}", "场次", f"三级联动 {work.three_level} 次",
+            (None, Kpi("members", "委员参与", work.members_taking_part, "名",
+                       f"全区 {count(work.members_district)} 名", "cyan")),
+            (None, Kpi("activities", "协商活动", work.activities, "场次", f"三级联动 {count(work.three_level)} 次",
                        "rose")),
         ]
     figures += [
-        ("demo_site", Kpi("demo_site", "协商示范点", sites, "个", f"已建成 {n('demo_site', '已建成')}", "gold")),
+        ("demo_site", Kpi("demo_site", "协商示范点", sites, "个", f"已建成 {count(n('demo_site', '已建成'))}", "gold")),
         ("issue", Kpi("issues", "问题点", int(kinds.get("issue", 0)), "个", "协商议题", "blue")),
         ("issue", Kpi("resolved", "已解决", int(issue["resolved"]), "个", rate, "green")),
     ]
     if report is not None:
         month = report.this_month
         figures += [
-            (None, Kpi("overdue", "逾期", len(report.overdue), "项", f"7天内到期 {len(report.due_soon)}", "red")),
-            (None, Kpi("month_new", "本月新增", int(month["new"]), "项", f"本月解决 {int(month['resolved'])}",
+            (None, Kpi("overdue", "逾期", len(report.overdue), "项", f"7天内到期 {count(len(report.due_soon))}", "red")),
+            (None, Kpi("month_new", "本月新增", int(month["new"]), "项", f"本月解决 {count(month['resolved'])}",
                        "amber")),
         ]
     figures += [
         ("issue", Kpi("forwarded", "已转社情民意", int(issue["forwarded"]), "件", "报送上级", "violet")),
-        ("well", Kpi("wells", "水井出水", n("well", "已出水"), "口", f"共 {wells} 口", "cyan")),
-        ("bridge", Kpi("bridges", "桥梁改造", n("bridge", "已改造"), "座", f"共 {bridges} 座", "teal")),
+        ("well", Kpi("wells", "水井出水", n("well", "已出水"), "口", f"共 {count(wells)} 口", "cyan")),
+        ("bridge", Kpi("bridges", "桥梁改造", n("bridge", "已改造"), "座", f"共 {count(bridges)} 座", "teal")),
     ]
     return [figure for kind, figure in figures if kind is None or presets.shows(kind)]
 
