@@ -21,6 +21,7 @@ import folium
 import streamlit as st
 import streamlit_folium
 
+from . import pointdata
 from .folium_runtime import lean_assets
 
 _real_component = streamlit_folium._component_func
@@ -40,8 +41,11 @@ streamlit_folium._component_func = _component  # st_folium looks the name up at 
 Build = Callable[[], tuple[folium.Map, list[folium.FeatureGroup]]]
 
 
-def _capture(build: Build, key: str, height: int, returned: list[str], layer_control: bool) -> dict:
-    base_map, groups = build()
+def _capture(build: Build, key: str, height: int, returned: list[str], layer_control: bool
+             ) -> tuple[dict, list[pointdata.Blob]]:
+    """The frame's arguments, and the point blobs they name (dashboard/pointdata.py)."""
+    with pointdata.collecting() as blobs:
+        base_map, groups = build()
     lean_assets(base_map, *groups)
     _capturing.sink = args = {}
     try:
@@ -50,12 +54,12 @@ def _capture(build: Build, key: str, height: int, returned: list[str], layer_con
                                    layer_control=folium.LayerControl(collapsed=True) if layer_control else None)
     finally:
         _capturing.sink = None
-    return args
+    return args, blobs
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _arguments(content: tuple, key: str, height: int, returned: tuple[str, ...], layer_control: bool,
-               _build: Build) -> dict:
+               _build: Build) -> tuple[dict, list[pointdata.Blob]]:
     return _capture(_build, key, height, list(returned), layer_control)
 
 
@@ -64,7 +68,9 @@ def show(content: tuple, build: Build, center: tuple[float, float] | None, zoom:
     """The frame for `content` (a hashable key of everything the map shows; `build` makes its base map and layers
     when no session has shown it yet), looking at `center`/`zoom` (None: where the map itself says). Returns what
     the user last clicked."""
-    args = dict(_arguments(content, key, height, tuple(returned), layer_control, build))
+    cached, blobs = _arguments(content, key, height, tuple(returned), layer_control, build)
+    pointdata.keep(blobs)  # the points this frame names are served as long as the frame is shown
+    args = dict(cached)
     # The component hands `default` back as the value before any click: each session gets its own copy.
     args.update(center=list(center) if center else None, zoom=zoom, default=copy.deepcopy(args["default"]))
     return _real_component(**args) or {}

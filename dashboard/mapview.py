@@ -31,10 +31,10 @@ from loaders.units import Units
 from . import basemaps, framecache
 from .assets import OWN_FILES, static_url, vendor_url
 from .components.safe import html_text
-from .data import MapGeography
+from .data import MapGeography, View
 from .folium_runtime import lean_assets
 from .folium_runtime import prepare as prepare_maps
-from .pointlayer import KIND_SHAPES, OVERDUE_COLOR, STAGE_COLORS, dense, js_literal, points_layer
+from .pointlayer import KIND_SHAPES, OVERDUE_COLOR, STAGE_COLORS, dense, individual_zoom, js_literal, points_layer
 
 MAP_HEIGHT = 600  # st_folium's frame height before the page's CSS (FRAME_CSS) sizes it to the window
 MAP_WIDTH_GUESS = 700  # for choosing a zoom that fits a box; the real width follows the column
@@ -184,8 +184,8 @@ CSS = """<style>
 .xz-legend b { display: block; margin-bottom: 2px; }
 .xz-legend .xz-row { display: flex; align-items: center; gap: 6px; }
 .xz-legend svg { flex: none; }
-.xz-legend .xz-cluster-row { max-width: 170px; align-items: flex-start; }
 .xz-note { font-size: 11px; color: #555; max-width: 260px; }
+%(cluster_row)s
 </style>"""
 
 
@@ -218,6 +218,11 @@ OVERDUE_SVG = (f'<svg width="14" height="14" viewBox="0 0 14 14"><circle cx="7" 
 
 
 CLUSTER_LABEL = "聚合：数字为点位数，色环为各阶段占比，红虚线为逾期占比；点击放大"
+#: The legend always holds the cluster row, shown only while the map draws clusters (static/points.js marks the map
+#: `xz-clustered`): a filter that crosses `pointlayer.CLUSTER_ABOVE` must not change the base map, or streamlit-folium
+#: would remount it and lose the place the user zoomed to.
+CLUSTER_ROW_CSS = """.xz-legend .xz-cluster-row { display: none; max-width: 170px; align-items: flex-start; }
+.xz-clustered .xz-legend .xz-cluster-row { display: flex; }"""
 
 
 def cluster_svg(size: int = 14) -> str:
@@ -231,8 +236,12 @@ def cluster_svg(size: int = 14) -> str:
     return f'<svg width="{size}" height="{size}" viewBox="0 0 {size} {size}">{rings}</svg>'
 
 
-def legend_html(kinds: tuple[str, ...], clustered: bool = False) -> str:
-    """Shapes by kind, colours by stage, the overdue ring; with `clustered`, what a cluster's ring says."""
+def cluster_row(label: str) -> str:
+    return f'<div class="xz-row xz-cluster-row">{cluster_svg()}{html_text(label)}</div>'
+
+
+def legend_html(kinds: tuple[str, ...]) -> str:
+    """Shapes by kind, colours by stage, the overdue ring, and what a cluster's ring says (`CLUSTER_ROW`)."""
     rows = ["<b>图例</b>"]
     for kind in kinds:
         rows.append(f'<div class="xz-row">{_shape_svg(KIND_SHAPES[kind], "#5b6b7d")}'
@@ -240,8 +249,7 @@ def legend_html(kinds: tuple[str, ...], clustered: bool = False) -> str:
     for stage in model.STAGES:
         rows.append(f'<div class="xz-row">{_shape_svg("circle", STAGE_COLORS[stage])}{html_text(stage)}</div>')
     rows.append(f'<div class="xz-row">{OVERDUE_SVG}{html_text(OVERDUE_LABEL)}</div>')
-    if clustered:
-        rows.append(f'<div class="xz-row xz-cluster-row">{cluster_svg()}{html_text(CLUSTER_LABEL)}</div>')
+    rows.append(cluster_row(CLUSTER_LABEL))
     rows.append(f'<div class="xz-row"><svg width="14" height="14"><rect x="1" y="1" width="12" height="12" '
                 f'fill="{OUTSIDE_FILL}" stroke="#9aa0a6" stroke-dasharray="3 2"/></svg>不在17个单元内</div>')
     return "".join(rows)
@@ -294,7 +302,8 @@ def build_base_map(provider: basemaps.BaseMap, geography: MapGeography,
         GestureHandling().add_to(m)
         HomeButton(district).add_to(m)
     m.get_root().header.add_child(
-        Element(CSS % {"background": "#f3f5f7" if provider.offline else "#dde3e8"}), name="xz_css")
+        Element(CSS % {"background": "#f3f5f7" if provider.offline else "#dde3e8", "cluster_row": CLUSTER_ROW_CSS}),
+        name="xz_css")
     for number, tile in enumerate(provider.tiles):
         folium.TileLayer(tiles=basemaps.tile_urls(provider)[number], attr=provider.attribution, name=provider.label,
                          subdomains=tile.subdomains, max_zoom=tile.max_zoom, overlay=False, control=False).add_to(m)
@@ -362,7 +371,23 @@ def towns_box(geography: MapGeography, units: Units, codes: Iterable[str]) -> Bo
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def view_for_point(lon: float, lat: float, gcj02: bool = False, zoom: int = 13) -> MapView:
+POINT_ZOOM = 13  # a point and its village around it
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _individual_zoom(view_key: tuple, _points: pd.DataFrame) -> int:
+    return individual_zoom(_points["lon"].to_numpy(dtype=float), _points["lat"].to_numpy(dtype=float))
+
+
+def zoom_for_one_point(view: View) -> int:
+    """The zoom to centre one point of `view` at: `POINT_ZOOM`, or closer where the view is so dense that the point
+    would still be inside a cluster there (a point chosen in the table must be seen, not a ring around a cluster)."""
+    if not dense(view.points):
+        return POINT_ZOOM
+    return max(POINT_ZOOM, _individual_zoom(view.key, view.points))
+
+
+def view_for_point(lon: float, lat: float, gcj02: bool = False, zoom: int = POINT_ZOOM) -> MapView:
     if gcj02:
         lon, lat = coords.wgs84_to_gcj02(lon, lat)
     return MapView((round(float(lat), 6), round(float(lon), 6)), zoom)

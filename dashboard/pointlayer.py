@@ -34,6 +34,7 @@ SCALE = 100_000  # 1e-5 degree steps
 #: stays quick up to here (benchmarks/dense.py measures it), and in the densest window of a frame no more than this
 #: many symbols are drawn at once.
 CLUSTER_ABOVE = 2_000
+MAX_ZOOM = 18  # the maps' closest zoom (mapview.build_base_map)
 #: The map frame the densest-window measure assumes: a desktop frame (the 大屏's is larger, a phone's smaller).
 WINDOW_PX = (900, 600)
 #: Points closer than this many screen pixels are drawn as one cluster (supercluster's radius): two clusters'
@@ -107,11 +108,12 @@ def _mercator_px(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def individual_zoom(lon: np.ndarray, lat: np.ndarray, budget: int = CLUSTER_ABOVE,
-                    window: tuple[int, int] = WINDOW_PX, zooms: Iterable[int] = range(19)) -> int:
+                    window: tuple[int, int] = WINDOW_PX, zooms: Iterable[int] = range(MAX_ZOOM)) -> int:
     """The first zoom at which no frame-sized window holds more than `budget` points: from there on every point is
     drawn by itself. Windows are counted on a grid of half-frames (any frame-sized window lies within 3 × 3 such
-    cells and covers 2 × 2 of them), so the measure is the densest 2 × 2 block. 19 when even the closest zoom has a
-    denser spot (many points at one place): clusters then stay clusters."""
+    cells and covers 2 × 2 of them), so the measure is the densest 2 × 2 block. At the map's closest zoom every
+    point is drawn by itself whatever the density (many points at one place: an import that gave them all one
+    position), so that a cluster can always be opened."""
     x, y = _mercator_px(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     if len(x) <= budget:
         return 0
@@ -125,7 +127,7 @@ def individual_zoom(lon: np.ndarray, lat: np.ndarray, budget: int = CLUSTER_ABOV
         blocks = grid[:-1, :-1] + grid[1:, :-1] + grid[:-1, 1:] + grid[1:, 1:]
         if blocks.max() <= budget:
             return zoom
-    return 19
+    return MAX_ZOOM
 
 
 def encode_clustered(points: pd.DataFrame, gcj02: bool = False, highlight: int | None = None,

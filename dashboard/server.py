@@ -169,6 +169,9 @@ async def session_route(request):
         response.set_cookie(COOKIE, item.token, max_age=remaining, **options)
     else:
         response.delete_cookie(COOKIE, **options)
+        # Signed out: the browser forgets what it kept, a dense view's points among it (dashboard/pointdata.py),
+        # so the next person at a shared computer gets nothing from its cache.
+        response.headers["Clear-Site-Data"] = '"cache"'
     return response
 
 

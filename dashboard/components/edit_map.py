@@ -56,11 +56,11 @@ def request_center(lon: float, lat: float) -> None:
     st.session_state[CENTER] = (float(lon), float(lat))
 
 
-def view_for(provider: basemaps.BaseMap, geography: data.MapGeography) -> mapview.MapView:
+def view_for(provider: basemaps.BaseMap, geography: data.MapGeography, view: data.View) -> mapview.MapView:
     ss = st.session_state
     wanted = ss.pop(CENTER, None)
     if wanted is not None:
-        ss[_VIEW] = mapview.view_for_point(*wanted, gcj02=provider.gcj02, zoom=13)
+        ss[_VIEW] = mapview.view_for_point(*wanted, gcj02=provider.gcj02, zoom=mapview.zoom_for_one_point(view))
         ss[_VIEW_FOR] = provider.key
     if ss.get(_VIEW) is None or ss.get(_VIEW_FOR) != provider.key:
         ss[_VIEW], ss[_VIEW_FOR] = mapview.view_for_bounds(geography.bounds[""]), provider.key
@@ -74,7 +74,7 @@ def show(provider: basemaps.BaseMap, view: data.View, selected: str | None, cand
     groups = mapview.point_groups(view.points, view.parts, gcj02=provider.gcj02, highlight_id=selected)
     moving_from = (record["lon"], record["lat"]) if moving and record else None
     groups.append(candidate_layer(candidate, provider.gcj02, moving_from))
-    return mapview.show(base_map, groups, view_for(provider, geography), key=KEY, returned=RETURNED)
+    return mapview.show(base_map, groups, view_for(provider, geography, view), key=KEY, returned=RETURNED)
 
 
 def new_click(result: dict) -> tuple[str, dict | None]:

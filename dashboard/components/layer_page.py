@@ -13,7 +13,7 @@ from loaders.readable import count
 from loaders.units import Units
 
 from .. import basemaps, data, mapview
-from ..pointlayer import clicked_id, dense
+from ..pointlayer import clicked_id
 from . import (
     banner,
     briefing,
@@ -78,7 +78,7 @@ def _map_view(state: Filter, units: Units, provider: basemaps.BaseMap, geography
         lon, lat = (match.iloc[0]["lon"], match.iloc[0]["lat"]) if len(match) else (
             (record["lon"], record["lat"]) if record else (None, None))
         if lon is not None:
-            result = mapview.view_for_point(lon, lat, gcj02=provider.gcj02)
+            result = mapview.view_for_point(lon, lat, gcj02=provider.gcj02, zoom=mapview.zoom_for_one_point(view))
             ss[_VIEW], ss[_VIEW_FOR] = result, (state.unit_codes, provider.key)
             return result
     if ss.get(_VIEW) is None or ss.get(_VIEW_FOR) != (state.unit_codes, provider.key):
@@ -141,9 +141,7 @@ def render(kind: str | None = None) -> None:
     highlight = selected if in_view else None
 
     def build():
-        kinds = (kind,) if kind else tuple(model.KINDS)
-        legend = mapview.legend_html(kinds, clustered=dense(view.points))
-        base_map = mapview.build_base_map(provider, geography, kinds, legend=legend)
+        base_map = mapview.build_base_map(provider, geography, (kind,) if kind else tuple(model.KINDS))
         groups = [mapview.selection_layer(geography, units.areas_of(state.unit_codes))]
         return base_map, groups + mapview.point_groups(view.points, view.parts, gcj02=provider.gcj02, highlight_id=highlight)
 

@@ -82,12 +82,16 @@
     return best;
   }
 
-  // The cluster (L.XzCluster) of this canvas under `point`, the top-most one; null if none.
-  function clusterAt(renderer, point) {
+  // The cluster (L.XzCluster) of this canvas under `point` -- its ring and the dashed arc around it, a finger's
+  // reach for a touch -- the top-most one; null if none.
+  function clusterAt(renderer, point, touch) {
     var found = null;
     for (var order = renderer._drawFirst; order; order = order.next) {
       var layer = order.layer;
-      if (layer._xzCluster && layer._point && point.distanceTo(layer._point) <= layer._radius + 3) { found = layer; }
+      if (!layer._xzCluster || !layer._point) { continue; }
+      var reach = layer._radius + 6;
+      if (touch) { reach = Math.max(reach, TOUCH_REACH); }
+      if (point.distanceTo(layer._point) <= reach) { found = layer; }
     }
     return found;
   }
@@ -111,7 +115,7 @@
   }
   L.Canvas.include({
     _onClick: function (e) {
-      var cluster = clusterAt(this, this._map.mouseEventToLayerPoint(e));
+      var cluster = clusterAt(this, this._map.mouseEventToLayerPoint(e), byTouch(e));
       if (cluster) {
         // Not passed on: the map must not take it as a click on a town area or on the map (the edit page would
         // place a point there). The mouse's press still reaches the map, which drags from a cluster as from anywhere.
@@ -131,7 +135,7 @@
     // The tooltip and cursor follow the same rule (desktop reach), so the point a tooltip names is the one a click opens.
     _handleMouseHover: function (e, point) {
       if (this._mouseHoverThrottled) { return; }
-      var hit = clusterAt(this, point) || nearestPoint(this, point, false);
+      var hit = clusterAt(this, point, false) || nearestPoint(this, point, false);
       if (!hit) { return canvasHover.call(this, e, point); }
       if (hit !== this._hoveredLayer) {
         this._handleMouseOut(e);
@@ -297,11 +301,33 @@
           var range = data.blob[name];
           if (range) { out[name] = new types[name](buffer.slice(range[0], range[1])); }
         }
-        done(out);
-      }).catch(function () {
+        return out;
+      }).then(done, function () { // only a failed fetch is tried again, never a failure of drawing what came
         if (++tries < 6) { setTimeout(attempt, 400 * tries); } else { failed(); }
       });
     })();
+  }
+
+  // Town names (mapview's area labels) lie where a town's points gather, i.e. under its cluster: a name that would
+  // cover a cluster's count moves to just above the ring; the others stay where they are.
+  function clearOfClusters(map, clusters) {
+    for (var id in map._layers) {
+      var label = map._layers[id], icon = label._icon, options = label.options.icon && label.options.icon.options;
+      if (!icon || !options || String(options.className).indexOf("xz-area-label") < 0 || !icon.firstChild) { continue; }
+      var text = icon.firstChild, width = text.offsetWidth, height = text.offsetHeight, offset = 0;
+      text.style.marginTop = "0px";
+      if (width && height) {
+        var at = map.latLngToLayerPoint(label.getLatLng());
+        for (var k = 0; k < clusters.length; k++) {
+          var ring = clusters[k], reach = ring._radius + 6;
+          if (Math.abs(ring._point.x - at.x) < width / 2 + reach && Math.abs(ring._point.y - at.y) < height / 2 + reach) {
+            offset = ring._point.y - reach - height / 2 - at.y;
+            break;
+          }
+        }
+      }
+      text.style.marginTop = offset + "px";
+    }
   }
 
   function clusteredPoints(data, options) {
@@ -309,27 +335,35 @@
     group._xzClusters = true;
     group._xzTotal = data.count;
     group.visibleClusters = function () { return ready ? ready.visibleClusters() : []; };
+    // The legend's cluster row shows while clusters are drawn (mapview.CLUSTER_ROW_CSS).
     group.on("add", function () {
       group._map.on("moveend", redraw);
+      L.DomUtil.addClass(group._map.getContainer(), "xz-clustered");
       redraw();
     });
-    group.on("remove", function (e) { e.target._map.off("moveend", redraw); });
+    group.on("remove", function (e) {
+      e.target._map.off("moveend", redraw);
+      L.DomUtil.removeClass(e.target._map.getContainer(), "xz-clustered");
+      clearOfClusters(e.target._map, []);
+    });
     function redraw() { if (ready) { ready.redraw(); } }
+    var note = null;
     arraysOf(data, function (arrays) {
       ready = clusterLayer(group, data, arrays, options);
       redraw();
     }, function () {
       var map = group._map;
       if (map) {
-        var note = L.control({ position: "topleft" });
+        note = L.control({ position: "topleft" });
         note.onAdd = function () {
           var box = L.DomUtil.create("div", "xz-control xz-points-failed");
-          box.textContent = "点位数据未能载入，请刷新页面。";
+          box.textContent = "点位数据未能载入（登录可能已结束），请刷新页面。";
           return box;
         };
         note.addTo(map);
       }
     });
+    group.on("remove", function (e) { if (note) { e.target._map.removeControl(note); note = null; } });
     return group;
   }
 
@@ -414,6 +448,7 @@
       }
       for (var m = 0; m < shown.length; m++) { group.addLayer(shown[m]); }
       if (shown.length) { useOurClicks(shown[0]._renderer); }
+      clearOfClusters(map, shown.filter(function (layer) { return layer._xzCluster; }));
       if (highlight) { highlight.bringToFront(); }
       map._xzRedrawn = (map._xzRedrawn || 0) + 1;
     }

@@ -55,9 +55,11 @@ def test_clustering_stops_where_a_frame_holds_few_enough_points():
     assert _densest_window(lon, lat, zoom, 300, 200) <= 200 * 9 / 4  # measured on half-frames: within 9/4
 
 
-def test_few_points_are_never_clustered_and_points_on_one_spot_always_are():
+def test_few_points_are_never_clustered_and_at_the_closest_zoom_no_point_is():
     assert pointlayer.individual_zoom(np.full(50, 112.1), np.full(50, 32.1), budget=100) == 0
-    assert pointlayer.individual_zoom(np.full(500, 112.1), np.full(500, 32.1), budget=100) == 19
+    # 500 points on one spot (an import that gave them one position): at the closest zoom they are drawn singly,
+    # so a cluster can always be opened.
+    assert pointlayer.individual_zoom(np.full(500, 112.1), np.full(500, 32.1), budget=100) == 18
 
 
 def _decode(text, dtype):

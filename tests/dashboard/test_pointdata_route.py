@@ -4,6 +4,7 @@ viewing is off; old blobs make room for new ones."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,8 +16,10 @@ from loaders import auth, config
 from loaders.store import GeoPackageStore, initialise
 
 
-def _get(path: str, cookie: str | None = None):
+def _get(path: str, cookie: str | None = None, gzip_ok: bool = False):
     headers = [(b"host", b"127.0.0.1:8501")]
+    if gzip_ok:
+        headers.append((b"accept-encoding", b"gzip, deflate, br"))
     if cookie:
         headers.append((b"cookie", f"{server.COOKIE}={cookie}".encode()))
     key = path.rsplit("/", 1)[1]
@@ -42,6 +45,21 @@ def test_a_published_blob_is_served_whole_and_kept_by_the_browser(fresh):
     assert "immutable" in response.headers["cache-control"]
     assert response.headers["content-type"] == "application/octet-stream"
     assert pointdata.publish(blob) == path  # the same points, the same address: the browser's copy stays good
+    packed = _get(path, gzip_ok=True)  # gzipped once when published, not at every request
+    assert packed.headers["content-encoding"] == "gzip" and gzip.decompress(packed.body) == blob
+
+
+def test_a_cached_frame_keeps_its_points_served_however_many_views_came_after(fresh, monkeypatch):
+    """A frame shared from dashboard/framecache.py names its blob: showing the frame again brings the blob back even
+    after other views' blobs pushed it out, so no viewer is ever told the points cannot be loaded."""
+    monkeypatch.setattr(pointdata, "MAX_BYTES", 1_000)
+    with pointdata.collecting() as named:
+        path = pointdata.publish(b"popular view" * 30)
+    for k in range(5):
+        pointdata.publish(bytes([k]) * 400)  # other views, built later
+    assert _get(path).status_code == 404
+    pointdata.keep(named)  # framecache.show does this each time it shows the frame
+    assert _get(path).body == b"popular view" * 30
 
 
 def test_an_address_cannot_be_made_from_the_points_or_guessed(fresh):
@@ -55,7 +73,7 @@ def test_an_address_cannot_be_made_from_the_points_or_guessed(fresh):
 
 
 def test_old_blobs_make_room_for_new_ones(fresh, monkeypatch):
-    monkeypatch.setattr(pointdata, "MAX_BYTES", 250)
+    monkeypatch.setattr(pointdata, "MAX_BYTES", 250)  # a blob of 100 bytes holds about 120 with its gzipped copy
     first = pointdata.publish(b"a" * 100)
     second = pointdata.publish(b"b" * 100)
     assert _get(first).status_code == 200  # used: now the most recent

@@ -71,6 +71,7 @@ def test_over_https_the_cookie_is_secure():
     for kwargs in ({"origin": f"https://{HOST}"}, {"scheme": "https"}):
         response = _post({"code": server.handoff("t", _later(10))}, **kwargs)
         assert response.status_code == 204 and "secure" in {p.strip().lower() for p in _cookie(response).split(";")}
+        assert "clear-site-data" not in response.headers  # a sign-in keeps the cache
 
 
 def test_a_clear_code_expires_the_cookie():
@@ -79,6 +80,8 @@ def test_a_clear_code_expires_the_cookie():
     cookie = _cookie(response).lower()
     assert cookie.startswith((f'{server.COOKIE}="";', f"{server.COOKIE}=;"))
     assert "max-age=0" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+    # and the browser drops what it kept (a dense view's points): nothing for the next person at a shared computer
+    assert response.headers["clear-site-data"] == '"cache"'
 
 
 def test_a_session_already_over_clears_instead_of_setting():

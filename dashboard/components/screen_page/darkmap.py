@@ -56,14 +56,11 @@ RING_SVG = (f'<svg width="14" height="14" viewBox="0 0 14 14"><circle cx="7" cy=
             f'stroke="{OVERDUE_COLOR}" stroke-width="2"/></svg>')
 
 
-def legend_html(kinds: tuple[str, ...], clustered: bool = False) -> str:
-    """The kinds' shapes and the overdue ring (the stages' colours are in the chart's legend and the tour card); with
-    `clustered`, what a cluster's ring says."""
+def legend_html(kinds: tuple[str, ...]) -> str:
+    """The kinds' shapes and the overdue ring (the stages' colours are in the chart's legend and the tour card); what
+    a cluster says, while clusters are drawn (mapview.CLUSTER_ROW_CSS)."""
     rows = mapview.legend_rows("图例", [(KIND_SHAPES[k], "#8aa0bb", model.kind_label(k)) for k in kinds])
-    rows += f'<div class="xz-row">{RING_SVG}逾期</div>'
-    if clustered:
-        rows += f'<div class="xz-row">{mapview.cluster_svg()}聚合：数字为点位数</div>'
-    return rows
+    return rows + f'<div class="xz-row">{RING_SVG}逾期</div>' + mapview.cluster_row("聚合：数字为点位数")
 
 
 def _dark_area(feature: dict) -> dict:
@@ -82,10 +79,9 @@ def _no_highlight(feature: dict) -> dict:
     return {"weight": 1.2}
 
 
-def dark_base_map(geography: data.MapGeography, kinds: tuple[str, ...], clustered: bool = False) -> folium.Map:
+def dark_base_map(geography: data.MapGeography, kinds: tuple[str, ...]) -> folium.Map:
     """The shared offline base map, recoloured for a dark room. Deterministic: same inputs, same script."""
-    m = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography, kinds,
-                               legend=legend_html(kinds, clustered),
+    m = mapview.build_base_map(basemaps.get(basemaps.DEFAULT), geography, kinds, legend=legend_html(kinds),
                                gestures=False)  # nobody touches it
     for child in m._children.values():
         if isinstance(child, folium.GeoJson):
@@ -178,8 +174,7 @@ def show(snapshot: Snapshot, running: bool) -> None:
     the data unchanged costs no map build."""
 
     def build():
-        base = dark_base_map(snapshot.geography, snapshot.presets.where.kinds or tuple(model.KINDS),
-                             clustered=dense(snapshot.view.points))
+        base = dark_base_map(snapshot.geography, snapshot.presets.where.kinds or tuple(model.KINDS))
         return base, layers(snapshot, running)
 
     framecache.show(("screen", snapshot.view.key, snapshot.presets, running), build, None, None, key=MAP_KEY,
