@@ -154,3 +154,56 @@ def test_with_anonymous_viewing_off_the_points_reach_only_a_signed_in_browser(
     frame = map_frame(page, timeout=60_000)
     frame.wait_for_function(f"() => window.map && !!({GROUP}) && ({DRAWN})().total === 3000", timeout=60_000)
     assert page.get_by_text("点位数据未能载入").count() == 0
+
+
+def test_a_filter_that_crosses_the_cluster_threshold_keeps_the_map_where_the_user_left_it(
+        dense, page, map_frame, wait_for_app, choose):
+    """龙王 holds about 9,400 points, of which about 1,960 are 待办: choosing 待办 goes from clusters to single points.
+    The base map must stay (no remount): same Leaflet map, same zoom and centre; the legend's cluster row goes."""
+    store = dense["store"]
+    town = next(u for u in store.units().network if store.units().short(u.code) == "龙王")
+    todo = len(store.points(Filter(unit_codes=(town.code,), stages=("待办",)), columns=("id",)))
+    assert todo <= 2_000 < len(store.points(Filter(unit_codes=(town.code,)), columns=("id",)))
+    frame = _open(page, f"{dense['url']}?unit=龙王", map_frame, wait_for_app)
+    assert frame.evaluate("() => getComputedStyle(document.querySelector('.xz-cluster-row')).display") == "flex"
+    for _ in range(2):  # the user zooms in with the + button
+        zoom = frame.evaluate("() => window.map.getZoom()")
+        frame.locator(".leaflet-control-zoom-in").click()
+        frame.wait_for_function(f"() => window.map.getZoom() === {zoom + 1} && !window.map._animatingZoom")
+    frame.evaluate("() => { window.map._xzSameMap = true; }")
+    left = frame.evaluate("() => [window.map.getZoom(), window.map.getCenter().lat.toFixed(4)]")
+    choose(page, "阶段", "待办")
+    frame.wait_for_function(f"() => window.map && ({DRAWN})().total > 0 && ({DRAWN})().clusters === 0"
+                            f" && Object.values(window.map._layers).filter(l => l._xzPoint).length <= {todo}",
+                            timeout=60_000)
+    assert frame.evaluate("() => window.map._xzSameMap === true")  # not remounted
+    assert frame.evaluate("() => [window.map.getZoom(), window.map.getCenter().lat.toFixed(4)]") == left
+    assert frame.evaluate("() => getComputedStyle(document.querySelector('.xz-cluster-row')).display") == "none"
+
+
+def test_a_point_chosen_by_link_in_a_dense_view_is_centred_where_it_is_drawn_by_itself(
+        dense, page, map_frame, wait_for_app):
+    store = dense["store"]
+    points = store.points(Filter(), columns=("id", "name", "lon", "lat"))
+    chosen = points.iloc[len(points) // 2]
+    frame = _open(page, f"{dense['url']}?point={chosen['id']}", map_frame, wait_for_app)
+    page.get_by_text(chosen["name"]).first.wait_for()  # the detail panel shows it
+    frame.wait_for_function(f"""() => Object.values(window.map._layers).some(l => l._xzPoint
+        && Math.abs(l.getLatLng().lat - {float(chosen['lat'])}) < 1e-4
+        && Math.abs(l.getLatLng().lng - {float(chosen['lon'])}) < 1e-4)""", timeout=30_000)
+    assert frame.evaluate(f"""() => ({GROUP}).visibleClusters().every(c =>
+        window.map.distance([c.lat, c.lng], [{float(chosen['lat'])}, {float(chosen['lon'])}]) > 1)""")
+
+
+def test_town_names_never_cover_a_clusters_count(dense, page, map_frame, wait_for_app):
+    frame = _open(page, dense["url"], map_frame, wait_for_app)
+    covered = frame.evaluate("""() => {
+        const discs = Object.values(window.map._layers).filter(l => l._xzCluster).map(l => {
+            const p = window.map.latLngToContainerPoint(l.getLatLng()); return [p.x, p.y, l._radius * 0.64]; });
+        const box = window.map.getContainer().getBoundingClientRect();
+        return Array.from(document.querySelectorAll('.xz-area-label div')).filter(el => el.offsetWidth).map(el => {
+            const r = el.getBoundingClientRect();
+            const hit = discs.find(([x, y, d]) => r.left - box.left < x + d && r.right - box.left > x - d
+                && r.top - box.top < y + d && r.bottom - box.top > y - d);
+            return hit ? el.textContent : null; }).filter(Boolean); }""")
+    assert covered == []
