@@ -30,6 +30,19 @@ def open_signed_in(store, page: str, role: str | None = "admin", units=(), name:
     return at
 
 
+def open_page(page: str | None = None, query: dict | None = None, timeout: float = 60) -> AppTest:
+    """The app after one run with `query` in its URL, then `page` (a views/ file) if given; no exception shown."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def units_of(store) -> Units:
     """The store's units (the one Units object)."""
     return store.units()

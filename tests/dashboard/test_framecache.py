@@ -4,7 +4,7 @@ filter or a selected point gives a new frame."""
 from __future__ import annotations
 
 import pytest
-from pagehelpers import APP, map_args, payloads, points_sent
+from pagehelpers import APP, map_args, open_page, payloads, points_sent
 from streamlit.testing.v1 import AppTest
 
 from dashboard import basemaps, framecache, mapview
@@ -117,14 +117,7 @@ def test_meeting_screens_showing_the_same_data_share_one_map_build(store, store_
 
 def test_an_id_the_map_does_not_show_shares_the_plain_frame(store, store_path, builds):
     def run(point: str, page: str | None = None) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.query_params["point"] = point
-        at.run()
-        if page:
-            at.switch_page(page)
-            at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return open_page(page, {"point": point})
 
     AppTest.from_file(APP, default_timeout=60).run()
     assert builds["n"] == 1

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from pagehelpers import APP
+from pagehelpers import open_page
 from streamlit.testing.v1 import AppTest
 
 from benchmarks import synthetic
@@ -26,13 +26,7 @@ def big_store(tmp_path_factory):
 
 def _run(monkeypatch, path, page: str | None = None) -> AppTest:
     monkeypatch.setenv("XZMAP_STORE", str(path))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(page, timeout=120)
 
 
 def _texts(at: AppTest) -> list[str]:
