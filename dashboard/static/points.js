@@ -168,7 +168,7 @@
     if (lateDays[row]) {
       var late = document.createElement("div");
       late.className = "xz-late-text";
-      late.textContent = "逾期 " + lateDays[row] + " 天";
+      late.textContent = "逾期 " + grouped(lateDays[row]) + " 天";
       box.appendChild(late);
     }
     return box;
