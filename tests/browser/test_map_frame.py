@@ -210,7 +210,7 @@ def test_overdue_points_are_drawn_in_a_dashed_ring_with_their_days(page, server,
     tooltip.wait_for()
     name = tooltip.locator("b").inner_text()
     days = int(overdue.set_index("name").loc[name, "days_over"])
-    assert f"逾期 {days} 天" in tooltip.inner_text()
+    assert f"逾期 {days:,} 天" in tooltip.inner_text()  # days with their thousands separated
     page.locator(MAP_IFRAME).screenshot(path=str(screenshot(page, "map_frame_overdue_page.png", full_page=False)
                                                  .with_name("map_frame_overdue.png")))
     _fine(page)
